@@ -1,0 +1,111 @@
+import type { Database } from 'better-sqlite3';
+import type { CallEnded, CallStarted, HistoryEntry, HistoryListRequest } from '../../src-preload/contract';
+import { ServiceError, type Clock } from '../support/service-error';
+
+interface CallRow {
+  id: number;
+  call_id: string;
+  direction: 'outgoing' | 'incoming';
+  outcome: HistoryEntry['outcome'];
+  remote_number: string;
+  remote_name: string | null;
+  local_account: string;
+  started_at: number;
+  answered_at: number | null;
+  ended_at: number | null;
+  duration_sec: number | null;
+  end_reason: string | null;
+}
+
+function toEntry(row: CallRow): HistoryEntry {
+  return {
+    id: row.id,
+    callId: row.call_id,
+    direction: row.direction,
+    outcome: row.outcome,
+    remoteNumber: row.remote_number,
+    remoteName: row.remote_name,
+    localAccount: row.local_account,
+    startedAt: row.started_at,
+    answeredAt: row.answered_at,
+    endedAt: row.ended_at,
+    durationSec: row.duration_sec,
+    endReason: row.end_reason,
+  };
+}
+
+export type HistoryService = ReturnType<typeof createHistoryService>;
+
+/**
+ * The call history. Times are stamped here with main's clock rather than taken from the
+ * renderer: one clock for every row, and nothing a page could forge.
+ */
+export function createHistoryService(db: Database, clock: Clock) {
+  const insert = db.prepare(`
+    INSERT INTO calls (call_id, sip_call_id, direction, remote_number, remote_name, local_account, started_at)
+    VALUES (@callId, @sipCallId, @direction, @remoteNumber, @remoteName, @localAccount, @startedAt)`);
+  const markAnswered = db.prepare(
+    'UPDATE calls SET answered_at = @at WHERE call_id = @callId AND outcome IS NULL AND answered_at IS NULL',
+  );
+  const markEnded = db.prepare(`
+    UPDATE calls SET outcome = @outcome, end_reason = @reason, ended_at = @at,
+      duration_sec = CASE WHEN answered_at IS NULL THEN NULL ELSE CAST((@at - answered_at) / 1000 AS INTEGER) END
+    WHERE call_id = @callId AND outcome IS NULL`);
+  const exists = db.prepare('SELECT 1 FROM calls WHERE call_id = ?').pluck();
+  const markInterrupted = db.prepare(`
+    UPDATE calls SET outcome = 'interrupted', end_reason = 'app-stopped',
+      ended_at = COALESCE(answered_at, started_at),
+      duration_sec = CASE WHEN answered_at IS NULL THEN NULL ELSE 0 END
+    WHERE outcome IS NULL`);
+  const firstPage = db.prepare('SELECT * FROM calls ORDER BY started_at DESC, id DESC LIMIT ?');
+  const nextPage = db.prepare(`
+    SELECT * FROM calls WHERE (started_at, id) < (@startedAt, @id)
+    ORDER BY started_at DESC, id DESC LIMIT @limit`);
+  const byCallId = db.prepare('SELECT * FROM calls WHERE call_id = ?');
+
+  function requireCall(callId: string): void {
+    if (!exists.get(callId)) throw new ServiceError('not-found', `no call ${callId}`);
+  }
+
+  return {
+    callStarted(call: CallStarted): void {
+      try {
+        insert.run({ ...call, startedAt: clock.now() });
+      } catch (error) {
+        // A replayed start (renderer retry) must not create a second row or fail the call.
+        if (error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_UNIQUE') return;
+        throw error;
+      }
+    },
+
+    callAnswered(callId: string): void {
+      requireCall(callId);
+      markAnswered.run({ callId, at: clock.now() });
+    },
+
+    /** Completes the row. A second end for the same call is ignored: the first one is the truth. */
+    callEnded(ended: CallEnded): void {
+      requireCall(ended.callId);
+      markEnded.run({ callId: ended.callId, outcome: ended.outcome, reason: ended.reason, at: clock.now() });
+    },
+
+    /** Run once at start-up: calls still open were cut off by a crash or power loss. */
+    markInterruptedCalls(): number {
+      return markInterrupted.run().changes;
+    },
+
+    list(request: HistoryListRequest): HistoryEntry[] {
+      const rows = (
+        request.before
+          ? nextPage.all({ ...request.before, limit: request.limit })
+          : firstPage.all(request.limit)
+      ) as CallRow[];
+      return rows.map(toEntry);
+    },
+
+    get(callId: string): HistoryEntry | undefined {
+      const row = byCallId.get(callId) as CallRow | undefined;
+      return row && toEntry(row);
+    },
+  };
+}

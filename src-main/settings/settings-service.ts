@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import {
+  AccountSettings,
+  Language,
+  type AccountInput,
+  type SettingsView,
+  type SipCredentials,
+} from '../../src-preload/contract';
+import { ServiceError } from '../support/service-error';
+
+/** The subset of Electron's `safeStorage` we use. Tests pass a stand-in from tests/support. */
+export interface SecretCipher {
+  isEncryptionAvailable(): boolean;
+  encryptString(plainText: string): Buffer;
+  decryptString(encrypted: Buffer): string;
+}
+
+/** The subset of electron-store / conf we use: one whole-document read and write. */
+export interface SettingsDocument {
+  store: Record<string, unknown>;
+}
+
+/** What is on disk. Secrets are only ever the base64 of `safeStorage.encryptString`. */
+export const StoredSettings = z.object({
+  account: AccountSettings.nullable().default(null),
+  language: Language.default('system'),
+  secrets: z
+    .object({
+      sipPassword: z.base64().optional(),
+    })
+    .default({}),
+});
+export type StoredSettings = z.infer<typeof StoredSettings>;
+
+export interface SettingsServiceDeps {
+  document: SettingsDocument;
+  cipher: SecretCipher;
+  /** safeStorage backend name; 'basic_text' means secrets are only obfuscated. */
+  secretBackend: string;
+  systemLocale: string;
+  /** The previous file could not be read and was set aside; told to the user once. */
+  recoveredFromCorruptFile: boolean;
+  log: { warn(message: string): void };
+}
+
+export type SettingsService = ReturnType<typeof createSettingsService>;
+
+/**
+ * Settings with a typed in-memory copy. electron-store re-reads and parses its file on every
+ * `get()`, so we read it once here and write the whole document back on change.
+ */
+export function createSettingsService(deps: SettingsServiceDeps) {
+  const parsed = StoredSettings.safeParse(deps.document.store);
+  // The opener (open-settings.ts) sets an invalid file aside before we get here; parsing again
+  // keeps this service honest if it is given a document some other way.
+  let current: StoredSettings = parsed.success ? parsed.data : StoredSettings.parse({});
+  const listeners = new Set<(view: SettingsView) => void>();
+
+  function persist(next: StoredSettings): SettingsView {
+    deps.document.store = next;
+    current = next;
+    const view = toView();
+    for (const listener of listeners) listener(view);
+    return view;
+  }
+
+  function toView(): SettingsView {
+    return {
+      account: current.account,
+      hasPassword: current.secrets.sipPassword !== undefined,
+      language: current.language,
+      systemLocale: deps.systemLocale,
+      secretStorage: { backend: deps.secretBackend, weak: deps.secretBackend === 'basic_text' },
+      recoveredFromCorruptFile: deps.recoveredFromCorruptFile,
+    };
+  }
+
+  function encrypt(password: string): string {
+    if (!deps.cipher.isEncryptionAvailable()) {
+      // Never fall back to storing the password in clear: refuse, and the UI says why.
+      throw new ServiceError('secret-storage-unavailable', 'OS secret storage is not available');
+    }
+    return deps.cipher.encryptString(password).toString('base64');
+  }
+
+  return {
+    view: toView,
+
+    saveAccount(input: AccountInput): SettingsView {
+      const secrets = { ...current.secrets };
+      if (input.password !== undefined) {
+        if (input.password === '') delete secrets.sipPassword;
+        else secrets.sipPassword = encrypt(input.password);
+      }
+      return persist({ ...current, account: input.account, secrets });
+    },
+
+    setLanguage(language: Language): SettingsView {
+      return persist({ ...current, language });
+    },
+
+    /** The account with its decrypted password, for the SIP engine; null until configured. */
+    credentials(): SipCredentials | null {
+      if (!current.account) return null;
+      let password = '';
+      if (current.secrets.sipPassword !== undefined) {
+        try {
+          password = deps.cipher.decryptString(Buffer.from(current.secrets.sipPassword, 'base64'));
+        } catch {
+          // E.g. the OS keychain entry was reset. The registration will then fail with an
+          // authentication error the user can act on; the secret itself is never logged.
+          deps.log.warn('stored SIP password could not be decrypted');
+        }
+      }
+      return { account: current.account, password };
+    },
+
+    onChange(listener: (view: SettingsView) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

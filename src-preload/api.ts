@@ -1,0 +1,72 @@
+// Builds the page's `window.tsunagu` API from the contract over any transport. In Electron the
+// transport is ipcRenderer (see index.ts); in end-to-end tests it is a Playwright binding that
+// calls the very same main-process dispatcher. The page cannot tell the two apart.
+//
+// Only intent-level verbs are exposed, never a generic `invoke(channel)`: a compromised page
+// gets exactly these verbs and nothing it could point at another channel.
+import {
+  eventContract,
+  invokeContract,
+  type BridgeResult,
+  type EventChannel,
+  type EventPayloadOf,
+  type InvokeChannel,
+  type RequestOf,
+  type ResponseOf,
+} from './contract';
+
+export interface BridgeTransport {
+  invoke(channel: InvokeChannel, payload: unknown): Promise<unknown>;
+  /** Subscribes to a main → renderer event; returns the unsubscribe function. */
+  on(channel: EventChannel, listener: (payload: unknown) => void): () => void;
+}
+
+export function createTsunaguApi(transport: BridgeTransport) {
+  async function call<C extends InvokeChannel>(channel: C, request: RequestOf<C>): Promise<BridgeResult<ResponseOf<C>>> {
+    // Validate here as well as in main: the page gets the same structured error at once, and
+    // a malformed call never costs an IPC round trip. Main still re-validates (it trusts nobody).
+    const parsed = invokeContract[channel].request.safeParse(request);
+    if (!parsed.success) {
+      return {
+        ok: false,
+        error: {
+          code: 'invalid-payload',
+          message: `invalid payload for ${channel}`,
+          issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+        },
+      };
+    }
+    return (await transport.invoke(channel, parsed.data)) as BridgeResult<ResponseOf<C>>;
+  }
+
+  function subscribe<E extends EventChannel>(channel: E, listener: (payload: EventPayloadOf<E>) => void): () => void {
+    return transport.on(channel, (payload) => {
+      const parsed = eventContract[channel].safeParse(payload);
+      if (parsed.success) listener(parsed.data as EventPayloadOf<E>);
+    });
+  }
+
+  return Object.freeze({
+    settings: Object.freeze({
+      get: () => call('tsunagu:settings:get', undefined),
+      saveAccount: (input: RequestOf<'tsunagu:settings:save-account'>) => call('tsunagu:settings:save-account', input),
+      setLanguage: (language: RequestOf<'tsunagu:settings:set-language'>) => call('tsunagu:settings:set-language', language),
+    }),
+    phone: Object.freeze({
+      getCredentials: () => call('tsunagu:phone:get-credentials', undefined),
+    }),
+    history: Object.freeze({
+      callStarted: (call_: RequestOf<'tsunagu:history:call-started'>) => call('tsunagu:history:call-started', call_),
+      callAnswered: (callId: string) => call('tsunagu:history:call-answered', { callId }),
+      callEnded: (ended: RequestOf<'tsunagu:history:call-ended'>) => call('tsunagu:history:call-ended', ended),
+      list: (request: RequestOf<'tsunagu:history:list'>) => call('tsunagu:history:list', request),
+    }),
+    onDialRequest: (listener: (request: EventPayloadOf<'tsunagu:event:dial-request'>) => void) =>
+      subscribe('tsunagu:event:dial-request', listener),
+    onSettingsChanged: (listener: (settings: EventPayloadOf<'tsunagu:event:settings-changed'>) => void) =>
+      subscribe('tsunagu:event:settings-changed', listener),
+  });
+}
+
+/** The type of `window.tsunagu`, derived from the implementation rather than written twice. */
+export type TsunaguApi = ReturnType<typeof createTsunaguApi>;

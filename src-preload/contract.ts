@@ -1,0 +1,234 @@
+// The bridge contract: every channel between the main process and the renderer, with the zod
+// schema of what travels on it. Main, preload and renderer all derive their types from here, so
+// there is no hand-written twin to drift. This file imports nothing but zod: it is loaded by the
+// main process (Node), the sandboxed preload and the page alike (lint enforces it).
+import { z } from 'zod';
+
+// zod 4 compiles fast paths with `new Function`. The page runs under a CSP without
+// 'unsafe-eval' (injected script must not be able to eval either), so validate without JIT.
+z.config({ jitless: true });
+
+// ---------------------------------------------------------------------------------------------
+// Shared value schemas. Validation messages are i18n keys: the renderer translates them, so a
+// user sees 「WebSocketサーバーは wss:// で始まる必要があります」 rather than a zod sentence.
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/** `wss://` anywhere; `ws://` only on loopback, because plain WS would send SIP digests and
+ *  call metadata in clear over a real network. */
+export const WsServerUrl = z
+  .string()
+  .trim()
+  .max(2048)
+  .refine((value) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return false;
+    }
+    if (url.username || url.password) return false;
+    if (url.protocol === 'wss:') return true;
+    return url.protocol === 'ws:' && LOOPBACK_HOSTS.has(url.hostname);
+  }, 'validation.wsServer');
+
+/** A SIP user part / extension as PBX portals hand them out. Deliberately narrower than RFC 3261
+ *  so that nothing needing escaping reaches a SIP URI or a log line. */
+const SipUser = z.string().trim().min(1, 'validation.required').max(64).regex(/^[A-Za-z0-9._~+*#-]+$/, 'validation.sipUser');
+
+const SipDomain = z
+  .string()
+  .trim()
+  .min(1, 'validation.required')
+  .max(253)
+  .regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$|^\d{1,3}(?:\.\d{1,3}){3}$/, 'validation.domain');
+
+const OutboundProxy = z
+  .string()
+  .trim()
+  .max(512)
+  .regex(/^$|^sips?:[A-Za-z0-9.\-[\]:;=~_]+$/, 'validation.outboundProxy');
+
+/** Free text shown to people (display names, service codes): no control characters. */
+const PlainText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, 'validation.tooLong')
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    .regex(/^[^\u0000-\u001f\u007f]*$/, 'validation.controlChars');
+
+export const AccountSettings = z.strictObject({
+  user: SipUser,
+  /** Digest user; empty means "same as user". */
+  authorizationUser: z.union([z.literal(''), SipUser]),
+  domain: SipDomain,
+  wsServer: WsServerUrl,
+  outboundProxy: OutboundProxy,
+  displayName: PlainText(64),
+  /** Tenant / service code some cloud PBXs ask for (CloudPhone Biz "サービスコード"). */
+  serviceCode: PlainText(32),
+});
+export type AccountSettings = z.infer<typeof AccountSettings>;
+
+export const AccountInput = z.strictObject({
+  account: AccountSettings,
+  /** Omitted: keep the stored password. Present: replace it (empty string clears it). */
+  password: z.string().max(256).optional(),
+});
+export type AccountInput = z.input<typeof AccountInput>;
+
+export const Language = z.enum(['system', 'ja', 'en']);
+export type Language = z.infer<typeof Language>;
+
+export const SettingsView = z.strictObject({
+  account: AccountSettings.nullable(),
+  hasPassword: z.boolean(),
+  language: Language,
+  /** BCP 47 tag of the OS locale, used when `language` is 'system'. */
+  systemLocale: z.string().max(64),
+  secretStorage: z.strictObject({
+    /** Electron's safeStorage backend name (e.g. 'keychain', 'dpapi', 'gnome_libsecret', 'basic_text'). */
+    backend: z.string().max(64),
+    /** True when secrets are only obfuscated (Linux without a keyring): the UI warns. */
+    weak: z.boolean(),
+  }),
+  /** Set once when the settings file was unreadable and was put aside: the UI tells the user. */
+  recoveredFromCorruptFile: z.boolean(),
+});
+export type SettingsView = z.infer<typeof SettingsView>;
+
+/** What the SIP engine needs to register; includes the password, so only this one verb carries it. */
+export const SipCredentials = z.strictObject({
+  account: AccountSettings,
+  password: z.string().max(256),
+});
+export type SipCredentials = z.infer<typeof SipCredentials>;
+
+export const CallDirection = z.enum(['outgoing', 'incoming']);
+export const CallOutcome = z.enum(['answered', 'missed', 'rejected', 'cancelled', 'failed']);
+/** Outcomes as stored: the renderer reports the first five; 'interrupted' is set by main for a
+ *  call that was still open when the app last stopped (crash, power loss). */
+export const StoredCallOutcome = z.enum([...CallOutcome.options, 'interrupted']);
+
+const CallId = z.uuid();
+const RemoteText = z.string().max(256);
+
+export const CallStarted = z.strictObject({
+  callId: CallId,
+  direction: CallDirection,
+  remoteNumber: RemoteText,
+  remoteName: RemoteText.nullable(),
+  /** The local identity the call used (`user@domain`), for multi-account history. */
+  localAccount: z.string().min(1).max(320),
+  sipCallId: z.string().max(256).nullable(),
+});
+export type CallStarted = z.infer<typeof CallStarted>;
+
+export const CallEnded = z.strictObject({
+  callId: CallId,
+  outcome: CallOutcome,
+  /** Short machine-readable reason, e.g. 'sip:486', 'cancel', 'bye:remote'. */
+  reason: z.string().max(64).nullable(),
+});
+export type CallEnded = z.infer<typeof CallEnded>;
+
+export const HistoryEntry = z.strictObject({
+  id: z.number().int(),
+  callId: CallId,
+  direction: CallDirection,
+  /** null while the call is still going on. */
+  outcome: StoredCallOutcome.nullable(),
+  remoteNumber: z.string(),
+  remoteName: z.string().nullable(),
+  localAccount: z.string(),
+  startedAt: z.number().int(),
+  answeredAt: z.number().int().nullable(),
+  endedAt: z.number().int().nullable(),
+  /** Talk time in whole seconds (answer → end); null if never answered. */
+  durationSec: z.number().int().nullable(),
+  endReason: z.string().nullable(),
+});
+export type HistoryEntry = z.infer<typeof HistoryEntry>;
+
+export const HistoryListRequest = z.strictObject({
+  limit: z.number().int().min(1).max(500),
+  /** Keyset cursor: the (startedAt, id) of the last row of the previous page. */
+  before: z.strictObject({ startedAt: z.number().int(), id: z.number().int() }).optional(),
+});
+export type HistoryListRequest = z.input<typeof HistoryListRequest>;
+
+export const DialRequest = z.strictObject({
+  /** Already-validated dial string or SIP URI. */
+  target: z.string().min(1).max(256),
+  /** Dial at once (a setting) rather than just filling the keypad. */
+  dialImmediately: z.boolean(),
+});
+export type DialRequest = z.infer<typeof DialRequest>;
+
+// ---------------------------------------------------------------------------------------------
+// Channels. Names carry a `tsunagu:` prefix so they can never collide with Electron's own.
+
+/** Renderer → main calls, each answered with a `BridgeResult` of its response. */
+export const invokeContract = {
+  'tsunagu:settings:get': { request: z.undefined(), response: SettingsView },
+  'tsunagu:settings:save-account': { request: AccountInput, response: SettingsView },
+  'tsunagu:settings:set-language': { request: Language, response: SettingsView },
+  'tsunagu:phone:get-credentials': { request: z.undefined(), response: SipCredentials.nullable() },
+  'tsunagu:history:call-started': { request: CallStarted, response: z.undefined() },
+  'tsunagu:history:call-answered': { request: z.strictObject({ callId: CallId }), response: z.undefined() },
+  'tsunagu:history:call-ended': { request: CallEnded, response: z.undefined() },
+  'tsunagu:history:list': { request: HistoryListRequest, response: z.array(HistoryEntry) },
+} as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
+
+/** Main → renderer notifications. */
+export const eventContract = {
+  'tsunagu:event:dial-request': DialRequest,
+  'tsunagu:event:settings-changed': SettingsView,
+} as const satisfies Record<string, z.ZodType>;
+
+export type InvokeChannel = keyof typeof invokeContract;
+export type EventChannel = keyof typeof eventContract;
+/** What the renderer sends (before parsing/defaults). */
+export type RequestOf<C extends InvokeChannel> = z.input<(typeof invokeContract)[C]['request']>;
+/** What the handler receives (after parsing). */
+export type ParsedRequestOf<C extends InvokeChannel> = z.output<(typeof invokeContract)[C]['request']>;
+export type ResponseOf<C extends InvokeChannel> = z.output<(typeof invokeContract)[C]['response']>;
+export type EventPayloadOf<E extends EventChannel> = z.output<(typeof eventContract)[E]>;
+
+export const invokeChannels = Object.keys(invokeContract) as InvokeChannel[];
+export const eventChannels = Object.keys(eventContract) as EventChannel[];
+
+export function isInvokeChannel(name: unknown): name is InvokeChannel {
+  return typeof name === 'string' && Object.hasOwn(invokeContract, name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results. Errors cross the bridge as data, not exceptions: contextBridge keeps only an Error's
+// message, and the renderer needs the code to show a translated, specific message.
+
+export const BridgeErrorCode = z.enum([
+  'unknown-channel',
+  'forbidden-sender',
+  'invalid-payload',
+  'not-found',
+  'secret-storage-unavailable',
+  'internal',
+]);
+export type BridgeErrorCode = z.infer<typeof BridgeErrorCode>;
+
+export interface BridgeIssue {
+  /** Dotted path into the payload, e.g. 'account.wsServer'. */
+  path: string;
+  /** An i18n key (validation.*) or, for non-user fields, zod's own message. */
+  message: string;
+}
+
+export interface BridgeError {
+  code: BridgeErrorCode;
+  /** English, for logs and developers; the UI translates `code` and `issues` instead. */
+  message: string;
+  issues?: BridgeIssue[];
+}
+
+export type BridgeResult<T> = { ok: true; value: T } | { ok: false; error: BridgeError };

@@ -1,0 +1,1141 @@
+// The PhoneEngine on top of sip.js 0.21.2, using its UserAgent / Registerer / Inviter /
+// Invitation directly. SimpleUser and SessionManager are avoided on purpose: they throw the
+// registration and every call away on a transport error and give up reconnecting after three
+// tries, and a desk phone that silently stops ringing is the worst failure a softphone has.
+//
+// Split of responsibilities:
+//   - call-state-machine.ts decides phases and history outcomes (pure, unit-tested);
+//   - sip-helpers.ts holds the pure bits (dial targets, hostile text, backoff, failure mapping);
+//   - this file only translates between sip.js callbacks and those two, and owns the timers
+//     that keep the connection and the registration alive.
+// Nothing from sip.js leaves this file: callers see the types in types.ts only.
+
+import {
+  Invitation,
+  Inviter,
+  Registerer,
+  RegistererState,
+  SessionState,
+  UserAgent,
+  Web,
+  type Bye,
+  type Cancel,
+  type LogLevel,
+  type Referral,
+  type UserAgentOptions,
+} from 'sip.js';
+
+import { CallStateMachine, InvalidCallTransition, type CallMachineEvent } from './call-state-machine';
+import { InvalidDialTarget, InvalidPhoneConfig, PhoneEngineError } from './errors';
+import {
+  DEFAULT_RECONNECT_BACKOFF,
+  backoffDelayMs,
+  buildDialTarget,
+  classifyRegisterFailure,
+  describeRemoteParty,
+  isPlausibleDomain,
+  newCallId,
+  outboundProxyRoute,
+  sanitizeDisplayName,
+  sanitizeRemoteText,
+  shortErrorText,
+  type BackoffPolicy,
+} from './sip-helpers';
+import type {
+  CallEvent,
+  CallInfo,
+  CallPhase,
+  PhoneEngine,
+  RegistrationState,
+  SipAccountConfig,
+} from './types';
+
+export type PhoneLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/**
+ * Receives the engine's own diagnostics and, when given, sip.js' log lines at `sipLogLevel` or
+ * above. Never gets passwords or whole SIP messages: sip.js' `traceSip` stays off whatever is
+ * configured here, and its configuration dump (which would include the password) is disabled.
+ */
+export type PhoneEngineLogger = (level: PhoneLogLevel, message: string) => void;
+
+export interface SipJsPhoneEngineOptions {
+  logger?: PhoneEngineLogger | undefined;
+  /** sip.js' own verbosity, routed to `logger`. Default 'error'. */
+  sipLogLevel?: LogLevel | undefined;
+  /** Reconnect schedule for the WebSocket (default 1 s doubling to 30 s, +20 % jitter). */
+  reconnectBackoff?: Partial<BackoffPolicy> | undefined;
+  /** WebSocket connect timeout in seconds (sip.js default 5). */
+  connectionTimeoutSec?: number | undefined;
+  /** Seconds an unanswered incoming call rings before it is ended as missed (sip.js default 60). */
+  noAnswerTimeoutSec?: number | undefined;
+  /** Injectable for tests of the backoff; defaults to Math.random. */
+  random?: (() => number) | undefined;
+}
+
+// The microphone processing every desk-phone call wants; device choice comes with the
+// settings work (a later issue) and will plug into `mediaStreamFactory` below.
+const AUDIO_CONSTRAINTS: MediaTrackConstraints = {
+  echoCancellation: true,
+  noiseSuppression: true,
+  autoGainControl: true,
+};
+
+const SESSION_MEDIA_OPTIONS: Web.SessionDescriptionHandlerOptions = {
+  constraints: { audio: AUDIO_CONSTRAINTS, video: false },
+};
+
+const SIP_LOG_RANK: Readonly<Record<LogLevel, number>> = { debug: 0, log: 1, warn: 2, error: 3 };
+
+/** How long 'ending' may last before we stop waiting for sip.js and free the call slot. */
+const ENDING_WATCHDOG_MS = 10_000;
+/** Upper bound on waiting for the un-REGISTER and the transport during stop(). */
+const STOP_STEP_TIMEOUT_MS = 2_000;
+/**
+ * Refresh at 90 % of the granted expiry instead of sip.js' 99 %: 1 % of 300 s is 3 s, too
+ * little slack for a slow network or a timer that fired late in a throttled window.
+ */
+const REGISTER_REFRESH_PERCENT = 90;
+
+interface ActiveCall {
+  readonly info: CallInfo;
+  readonly session: Inviter | Invitation;
+  readonly machine: CallStateMachine;
+  /** Final response to our INVITE (outgoing), recorded before sip.js reports Terminated. */
+  finalStatus: number | null;
+  /** The INVITE actually went out (sip.js reached Establishing); false means the offer failed. */
+  inviteSent: boolean;
+  remoteCancelled: boolean;
+  remoteBye: boolean;
+  /** hangup() arrived between answer() and Established: send BYE as soon as the dialog exists. */
+  hangupWhenEstablished: boolean;
+  remoteMediaSent: boolean;
+  watchdog: ReturnType<typeof setTimeout> | undefined;
+  readonly cleanups: Array<() => void>;
+}
+
+/**
+ * Registerer's `waiting` flag and `waitingChange` emitter are private in sip.js' typings but
+ * are the only way to know that a REGISTER (including sip.js' own refreshes) is in flight.
+ * Read them structurally and fall back to our own bookkeeping if a future version drops them.
+ */
+interface RegistererInternals {
+  readonly waiting?: unknown;
+  readonly waitingChange?: {
+    addListener(listener: (waiting: boolean) => void): void;
+    removeListener(listener: (waiting: boolean) => void): void;
+  };
+}
+
+export class SipJsPhoneEngine implements PhoneEngine {
+  readonly #log: PhoneEngineLogger;
+  readonly #hasExternalLogger: boolean;
+  readonly #sipLogLevel: LogLevel;
+  readonly #backoff: BackoffPolicy;
+  readonly #connectionTimeoutSec: number;
+  readonly #noAnswerTimeoutSec: number;
+  readonly #random: () => number;
+
+  readonly #registrationListeners = new Set<(state: RegistrationState) => void>();
+  readonly #callListeners = new Set<(event: CallEvent) => void>();
+
+  #registration: RegistrationState = { kind: 'unregistered' };
+  #config: SipAccountConfig | null = null;
+  #ua: UserAgent | null = null;
+  #registerer: Registerer | null = null;
+  #registererCleanup: (() => void) | null = null;
+  /** Bumped by start()/stop() so callbacks from an older UserAgent are ignored. */
+  #generation = 0;
+  #stopping = false;
+  #stopPromise: Promise<void> | null = null;
+
+  #transportConnected = false;
+  #reconnectAttempt = 0;
+  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  #registerRetryAttempt = 0;
+  #registerRetryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Our own register() awaiting its final response (fallback when sip.js internals are absent). */
+  #ownRegisterInFlight = false;
+  /** After a (re)connect the registrar has lost our binding, even if sip.js still says Registered. */
+  #registerNeeded = false;
+  /** Wrong credentials: no automatic retries until the next start(). */
+  #authBlocked = false;
+  #removeOnlineListener: (() => void) | null = null;
+
+  #call: ActiveCall | null = null;
+
+  constructor(options: SipJsPhoneEngineOptions = {}) {
+    const logger = options.logger;
+    this.#hasExternalLogger = logger !== undefined;
+    this.#log = (level, message) => {
+      if (!logger) return;
+      try {
+        logger(level, message);
+      } catch {
+        // A broken logger must not break the phone.
+      }
+    };
+    this.#sipLogLevel = options.sipLogLevel ?? 'error';
+    const backoff = options.reconnectBackoff ?? {};
+    this.#backoff = {
+      initialDelayMs: positiveOr(backoff.initialDelayMs, DEFAULT_RECONNECT_BACKOFF.initialDelayMs),
+      maxDelayMs: positiveOr(backoff.maxDelayMs, DEFAULT_RECONNECT_BACKOFF.maxDelayMs),
+      jitterRatio:
+        backoff.jitterRatio !== undefined && backoff.jitterRatio >= 0 ? backoff.jitterRatio : DEFAULT_RECONNECT_BACKOFF.jitterRatio,
+    };
+    this.#connectionTimeoutSec = positiveOr(options.connectionTimeoutSec, 5);
+    this.#noAnswerTimeoutSec = positiveOr(options.noAnswerTimeoutSec, 60);
+    this.#random = options.random ?? Math.random;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // PhoneEngine: state and listeners
+
+  get registration(): RegistrationState {
+    return this.#registration;
+  }
+
+  get phase(): CallPhase {
+    return this.#call?.machine.phase ?? 'idle';
+  }
+
+  onRegistration(listener: (state: RegistrationState) => void): () => void {
+    this.#registrationListeners.add(listener);
+    return () => {
+      this.#registrationListeners.delete(listener);
+    };
+  }
+
+  onCall(listener: (event: CallEvent) => void): () => void {
+    this.#callListeners.add(listener);
+    return () => {
+      this.#callListeners.delete(listener);
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // PhoneEngine: start / stop
+
+  async start(config: SipAccountConfig): Promise<void> {
+    if (this.#ua !== null || this.#stopping) {
+      throw new PhoneEngineError('already-started', 'The phone engine is already started; stop() it first');
+    }
+    const ua = this.#createUserAgent(config);
+    const generation = ++this.#generation;
+    this.#config = config;
+    this.#ua = ua;
+    this.#transportConnected = false;
+    this.#reconnectAttempt = 0;
+    this.#registerRetryAttempt = 0;
+    this.#authBlocked = false;
+    this.#registerNeeded = true;
+    this.#installRegisterer(ua, config);
+    this.#watchOnline();
+    this.#setRegistration({ kind: 'registering' });
+
+    try {
+      await ua.start();
+    } catch (error) {
+      if (generation !== this.#generation) return;
+      this.#onConnectFailed(error);
+      return;
+    }
+    if (generation !== this.#generation) return;
+    // onConnect already queued this; calling it here makes "the first REGISTER is on the wire"
+    // true when start() resolves, whatever order the microtasks ran in.
+    this.#pumpRegistration();
+  }
+
+  stop(): Promise<void> {
+    // Concurrent callers (pagehide and a settings change, say) share the one teardown.
+    this.#stopPromise ??= this.#stop().finally(() => {
+      this.#stopPromise = null;
+    });
+    return this.#stopPromise;
+  }
+
+  async #stop(): Promise<void> {
+    const ua = this.#ua;
+    if (ua === null) return;
+    this.#stopping = true;
+    this.#clearReconnectTimer();
+    this.#clearRegisterRetryTimer();
+    this.#removeOnlineListener?.();
+    this.#removeOnlineListener = null;
+
+    const call = this.#call;
+    if (call !== null) {
+      try {
+        await this.hangup();
+      } catch (error) {
+        this.#log('warn', `hangup during stop failed: ${shortErrorText(error)}`);
+      }
+      // The transport is about to go: do not wait for sip.js to confirm the teardown.
+      this.#forceFinish(call, 'stopped');
+    }
+
+    const registerer = this.#registerer;
+    if (registerer !== null) {
+      if (ua.isConnected() && registerer.state === RegistererState.Registered && !this.#registerInFlight(registerer)) {
+        await withTimeout(unregisterAndWait(registerer), STOP_STEP_TIMEOUT_MS).catch((error: unknown) => {
+          this.#log('warn', `un-REGISTER failed: ${shortErrorText(error)}`);
+        });
+      }
+      this.#registererCleanup?.();
+      this.#registererCleanup = null;
+      // Clears sip.js' refresh timers. Not awaited: with a REGISTER lost on a dead socket it
+      // would wait for that transaction's 32 s timeout.
+      registerer.dispose().catch(() => undefined);
+    }
+
+    this.#generation++;
+    await withTimeout(ua.stop(), STOP_STEP_TIMEOUT_MS).catch((error: unknown) => {
+      this.#log('warn', `user agent stop failed: ${shortErrorText(error)}`);
+    });
+    this.#ua = null;
+    this.#registerer = null;
+    this.#config = null;
+    this.#transportConnected = false;
+    this.#ownRegisterInFlight = false;
+    this.#stopping = false;
+    this.#setRegistration({ kind: 'unregistered' });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // PhoneEngine: call verbs
+
+  async dial(target: string): Promise<void> {
+    const ua = this.#requireStarted();
+    const config = this.#config;
+    if (config === null) throw new PhoneEngineError('not-started', 'The phone engine is not started');
+    if (this.#call !== null) throw new PhoneEngineError('busy', 'A call is already in progress');
+
+    const dialTarget = buildDialTarget(target, config.domain);
+    const uri = UserAgent.makeURI(dialTarget.uri);
+    if (uri === undefined) throw new InvalidDialTarget('Not a valid SIP URI');
+    const remoteNumber =
+      dialTarget.kind === 'number' ? dialTarget.remoteNumber : describeRemoteParty(uri.user, uri.host, config.domain);
+
+    let inviter: Inviter;
+    try {
+      inviter = new Inviter(ua, uri, {
+        sessionDescriptionHandlerOptions: SESSION_MEDIA_OPTIONS,
+        earlyMedia: false,
+      });
+    } catch (error) {
+      throw new InvalidDialTarget(shortErrorText(error));
+    }
+
+    const call = this.#beginCall(
+      {
+        id: newCallId(),
+        direction: 'outgoing',
+        remoteNumber,
+        remoteName: null,
+        sipCallId: inviter.request.callId,
+      },
+      inviter,
+      { type: 'dial' },
+    );
+
+    const recordFinal = (response: { message: { statusCode?: number | undefined } }): void => {
+      call.finalStatus = response.message.statusCode ?? null;
+    };
+    try {
+      await inviter.invite({ requestDelegate: { onReject: recordFinal, onRedirect: recordFinal } });
+    } catch (error) {
+      this.#log('warn', `INVITE not sent: ${shortErrorText(error)}`);
+      // Hanging up while the offer was being built is not an error worth showing.
+      if (call.machine.state.end?.cause.kind === 'local-cancel') return;
+      // Otherwise the call has already ended ('ended' went out first) but the error is still
+      // the caller's to show, e.g. a NotAllowedError for a denied microphone.
+      throw error;
+    }
+  }
+
+  async answer(): Promise<void> {
+    const call = this.#call;
+    if (call === null || !(call.session instanceof Invitation) || !call.machine.can({ type: 'answer' })) {
+      throw new PhoneEngineError('invalid-phase', 'There is no ringing call to answer');
+    }
+    this.#apply(call, { type: 'answer' });
+    try {
+      await call.session.accept({ sessionDescriptionHandlerOptions: SESSION_MEDIA_OPTIONS });
+    } catch (error) {
+      // sip.js has answered 480 and terminated the session ('ended' went out first); the error
+      // (e.g. NotAllowedError for the microphone) is the caller's to show.
+      this.#log('warn', `answer failed: ${shortErrorText(error)}`);
+      throw error;
+    }
+  }
+
+  async reject(): Promise<void> {
+    const call = this.#call;
+    if (call === null || !(call.session instanceof Invitation) || !call.machine.can({ type: 'reject' })) {
+      throw new PhoneEngineError('invalid-phase', 'There is no ringing call to reject');
+    }
+    await this.#rejectIncoming(call, call.session);
+  }
+
+  async hangup(): Promise<void> {
+    const call = this.#call;
+    if (call === null) return;
+    const session = call.session;
+    switch (call.machine.phase) {
+      case 'calling': {
+        this.#apply(call, { type: 'hangup' });
+        if (session instanceof Inviter) {
+          try {
+            await session.cancel();
+          } catch (error) {
+            this.#log('warn', `CANCEL failed: ${shortErrorText(error)}`);
+            this.#forceFinish(call, 'error');
+            return;
+          }
+        }
+        // With no connection the 487 cannot come back; don't leave the UI in 'ending'.
+        if (!this.#transportConnected) this.#forceFinish(call, 'transport');
+        return;
+      }
+      case 'ringing': {
+        if (!call.machine.state.accepted && session instanceof Invitation) {
+          await this.#rejectIncoming(call, session);
+        } else {
+          // The 200 OK is being built; a BYE is only possible once the dialog exists.
+          call.hangupWhenEstablished = true;
+        }
+        return;
+      }
+      case 'in-call': {
+        this.#apply(call, { type: 'hangup' });
+        try {
+          await session.bye();
+        } catch (error) {
+          this.#log('warn', `BYE failed: ${shortErrorText(error)}`);
+          this.#forceFinish(call, 'error');
+        }
+        return;
+      }
+      case 'ending':
+      case 'idle':
+        return;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // User agent, transport and reconnection
+
+  #createUserAgent(config: SipAccountConfig): UserAgent {
+    validateConfig(config);
+    const uri = UserAgent.makeURI(`sip:${config.user}@${config.domain}`);
+    if (uri === undefined) throw new InvalidPhoneConfig('User and domain do not form a valid SIP URI');
+
+    const options: UserAgentOptions = {
+      uri,
+      authorizationUsername: config.authorizationUser,
+      authorizationPassword: config.password,
+      transportOptions: {
+        server: config.wsServer,
+        connectionTimeout: this.#connectionTimeoutSec,
+        // SIP messages carry digest responses and caller details: never to the console.
+        traceSip: false,
+      } satisfies Web.TransportOptions,
+      // Explicit ICE servers always: sip.js' default is a public Google STUN server, which
+      // leaks the user's address and delays every call when unreachable.
+      sessionDescriptionHandlerFactoryOptions: {
+        peerConnectionConfiguration: { iceServers: config.iceServers.map((s) => ({ ...s })) },
+        iceGatheringTimeout: config.iceGatheringTimeoutMs,
+      } satisfies Web.SessionDescriptionHandlerFactoryOptions,
+      sessionDescriptionHandlerFactory: Web.defaultSessionDescriptionHandlerFactory(closedAwareMediaStreamFactory),
+      // We ring (180) ourselves after deciding whether the call is surfaced at all, so a busy
+      // line answers 486 without a misleading 180 first.
+      sendInitialProvisionalResponse: false,
+      noAnswerTimeout: this.#noAnswerTimeoutSec,
+      // stop() does its own bounded teardown; sip.js' graceful one can wait 32 s on a dead socket.
+      gracefulShutdown: false,
+      logConfiguration: false,
+      logLevel: this.#sipLogLevel,
+      logBuiltinEnabled: !this.#hasExternalLogger,
+      // sip.js hands every line to the connector whatever logLevel says; filter here.
+      logConnector: (level, category, _label, content) => {
+        if (SIP_LOG_RANK[level] < SIP_LOG_RANK[this.#sipLogLevel]) return;
+        this.#log(level === 'log' ? 'info' : level, `[${category}] ${content}`);
+      },
+      delegate: {
+        onConnect: () => {
+          this.#onTransportConnected(ua);
+        },
+        onDisconnect: (error) => {
+          this.#onTransportDisconnected(ua, error);
+        },
+        onInvite: (invitation) => {
+          this.#onInvite(ua, invitation);
+        },
+      },
+    };
+    // sip.js wraps the display name in quotes without escaping; a quote, backslash or line
+    // break typed in settings would corrupt every From header we send.
+    const displayName = sanitizeRemoteText(config.displayName, 64).replace(/["\\]/g, '');
+    if (displayName !== '') options.displayName = displayName;
+    if (config.outboundProxy !== undefined && config.outboundProxy.trim() !== '') {
+      const route = outboundProxyRoute(config.outboundProxy);
+      if (UserAgent.makeURI(route.slice(1, -1)) === undefined) throw new InvalidPhoneConfig('Invalid outbound proxy URI');
+      options.preloadedRouteSet = [route];
+    }
+    const ua = new UserAgent(options);
+    return ua;
+  }
+
+  #onTransportConnected(ua: UserAgent): void {
+    if (ua !== this.#ua || this.#stopping) return;
+    this.#log('info', 'transport connected');
+    this.#transportConnected = true;
+    this.#reconnectAttempt = 0;
+    this.#clearReconnectTimer();
+    this.#registerNeeded = true;
+    const registerer = this.#registerer;
+    const config = this.#config;
+    // A REGISTER still "in flight" now was sent on the previous socket and will only end with
+    // sip.js' 32 s transaction timeout. Replace the Registerer instead of waiting for it.
+    if (registerer !== null && config !== null && this.#registerInFlight(registerer)) {
+      this.#log('info', 'replacing registerer stuck on the previous connection');
+      this.#registererCleanup?.();
+      registerer.dispose().catch(() => undefined);
+      this.#installRegisterer(ua, config);
+    }
+    queueMicrotask(() => {
+      this.#pumpRegistration();
+    });
+  }
+
+  #onTransportDisconnected(ua: UserAgent, error: Error | undefined): void {
+    if (ua !== this.#ua || this.#stopping) return;
+    this.#transportConnected = false;
+    const detail = error ? `connection lost: ${shortErrorText(error)}` : 'connection closed';
+    this.#log('warn', detail);
+    this.#setRegistration({ kind: 'failed', reason: 'unreachable', detail });
+
+    // A call still being set up cannot complete without signalling: the CANCEL, 180 or 200
+    // would go nowhere. An established call keeps its media (peer to peer) until a BYE.
+    const call = this.#call;
+    if (call !== null && (call.machine.phase === 'calling' || call.machine.phase === 'ringing')) {
+      this.#forceFinish(call, 'transport');
+    }
+    this.#scheduleReconnect();
+  }
+
+  #onConnectFailed(error: unknown): void {
+    this.#transportConnected = false;
+    const detail = `connect failed: ${shortErrorText(error)}`;
+    this.#log('warn', detail);
+    this.#setRegistration({ kind: 'failed', reason: 'unreachable', detail });
+    this.#scheduleReconnect();
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#ua === null || this.#stopping || this.#reconnectTimer !== undefined) return;
+    const delay = backoffDelayMs(this.#reconnectAttempt, this.#backoff, this.#random);
+    this.#reconnectAttempt++;
+    this.#log('info', `reconnecting in ${delay} ms (attempt ${this.#reconnectAttempt})`);
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      void this.#reconnectNow();
+    }, delay);
+  }
+
+  async #reconnectNow(): Promise<void> {
+    const ua = this.#ua;
+    const generation = this.#generation;
+    if (ua === null || this.#stopping || ua.isConnected()) return;
+    try {
+      // Resolves after onConnect has run; that path re-registers.
+      await ua.reconnect();
+    } catch (error) {
+      if (generation !== this.#generation || this.#stopping) return;
+      this.#onConnectFailed(error);
+    }
+  }
+
+  #clearReconnectTimer(): void {
+    if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = undefined;
+  }
+
+  /** The OS says the network is back: don't sit out the rest of a 30 s backoff. */
+  #watchOnline(): void {
+    const target = globalThis as { addEventListener?: unknown; removeEventListener?: unknown };
+    if (typeof target.addEventListener !== 'function' || typeof target.removeEventListener !== 'function') return;
+    const onOnline = (): void => {
+      if (this.#ua === null || this.#stopping || this.#transportConnected) return;
+      this.#clearReconnectTimer();
+      this.#reconnectAttempt = 0;
+      void this.#reconnectNow();
+    };
+    globalThis.addEventListener('online', onOnline);
+    this.#removeOnlineListener = () => {
+      globalThis.removeEventListener('online', onOnline);
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Registration
+
+  #installRegisterer(ua: UserAgent, config: SipAccountConfig): void {
+    const registerer = new Registerer(ua, {
+      expires: config.registerExpiresSec,
+      refreshFrequency: REGISTER_REFRESH_PERCENT,
+      logConfiguration: false,
+    });
+    const onState = (state: RegistererState): void => {
+      if (registerer !== this.#registerer || this.#stopping) return;
+      if (state === RegistererState.Registered) {
+        this.#registerRetryAttempt = 0;
+        this.#setRegistration({ kind: 'registered' });
+      }
+      // Unregistered outside our own request means sip.js' refresh failed or the binding
+      // expired; we register again (through the pump) to learn and show why.
+      if (state === RegistererState.Unregistered) {
+        if (this.#transportConnected && this.#registration.kind === 'registered') {
+          this.#setRegistration({ kind: 'registering' });
+        }
+        queueMicrotask(() => {
+          this.#pumpRegistration();
+        });
+      }
+    };
+    const onWaiting = (waiting: boolean): void => {
+      if (registerer !== this.#registerer || this.#stopping) return;
+      if (waiting) {
+        if (this.#registration.kind !== 'registered') this.#setRegistration({ kind: 'registering' });
+      } else {
+        queueMicrotask(() => {
+          this.#pumpRegistration();
+        });
+      }
+    };
+    registerer.stateChange.addListener(onState);
+    const internals = registerer as unknown as RegistererInternals;
+    internals.waitingChange?.addListener(onWaiting);
+    this.#registerer = registerer;
+    this.#ownRegisterInFlight = false;
+    this.#registererCleanup = () => {
+      registerer.stateChange.removeListener(onState);
+      internals.waitingChange?.removeListener(onWaiting);
+    };
+  }
+
+  #registerInFlight(registerer: Registerer): boolean {
+    const waiting = (registerer as unknown as RegistererInternals).waiting;
+    return typeof waiting === 'boolean' ? waiting : this.#ownRegisterInFlight;
+  }
+
+  /**
+   * The single place that decides to send a REGISTER. Safe to call any time: it sends only
+   * when connected, not already waiting for a REGISTER answer (RFC 3261 §10.2: never two in
+   * flight), not backing off, not blocked by wrong credentials, and not already registered on
+   * this connection.
+   */
+  #pumpRegistration(): void {
+    const registerer = this.#registerer;
+    const ua = this.#ua;
+    if (registerer === null || ua === null || this.#stopping) return;
+    if (!this.#transportConnected || !ua.isConnected()) return;
+    if (this.#authBlocked || this.#registerRetryTimer !== undefined) return;
+    if (this.#registerInFlight(registerer)) return;
+    if (registerer.state === RegistererState.Registered && !this.#registerNeeded) return;
+    if (registerer.state === RegistererState.Terminated) return;
+
+    this.#registerNeeded = false;
+    this.#ownRegisterInFlight = true;
+    if (this.#registration.kind !== 'registered') this.#setRegistration({ kind: 'registering' });
+    const settle = (): void => {
+      if (registerer === this.#registerer) this.#ownRegisterInFlight = false;
+    };
+    try {
+      registerer
+        .register({
+          requestDelegate: {
+            onAccept: () => {
+              settle();
+              if (registerer !== this.#registerer || this.#stopping) return;
+              this.#registerRetryAttempt = 0;
+              // Needed besides the stateChange listener: re-registering after a reconnect
+              // leaves sip.js' state at Registered throughout, so no state change is emitted.
+              this.#setRegistration({ kind: 'registered' });
+            },
+            onReject: (response) => {
+              settle();
+              this.#onRegisterRejected(registerer, response.message.statusCode ?? 0);
+            },
+            onRedirect: (response) => {
+              settle();
+              this.#onRegisterRejected(registerer, response.message.statusCode ?? 0);
+            },
+          },
+        })
+        .catch((error: unknown) => {
+          settle();
+          this.#log('warn', `REGISTER not sent: ${shortErrorText(error)}`);
+        });
+    } catch (error) {
+      // register() throws synchronously once the Registerer is disposed.
+      settle();
+      this.#log('warn', `REGISTER not sent: ${shortErrorText(error)}`);
+    }
+    // Without sip.js' waiting emitter our own flag is all we have; see #registerInFlight.
+  }
+
+  #onRegisterRejected(registerer: Registerer, statusCode: number): void {
+    if (registerer !== this.#registerer || this.#stopping) return;
+    const connected = this.#transportConnected && (this.#ua?.isConnected() ?? false);
+    const failure = classifyRegisterFailure(statusCode, connected);
+    this.#log('warn', `REGISTER failed: ${failure.detail} (${failure.reason})`);
+    if (failure.reason === 'unreachable') {
+      // The reconnect loop owns this case and re-registers once the socket is back; keep the
+      // more specific detail the disconnect handler already published.
+      if (this.#registration.kind !== 'failed' || this.#registration.reason !== 'unreachable') {
+        this.#setRegistration({ kind: 'failed', reason: 'unreachable', detail: 'connection lost' });
+      }
+      return;
+    }
+    this.#setRegistration({ kind: 'failed', reason: failure.reason, detail: failure.detail });
+    if (failure.reason === 'auth') {
+      this.#authBlocked = true;
+      return;
+    }
+    if (failure.retry) {
+      // Honour Retry-After (only exposed during this callback) but never below our backoff.
+      const retryAfterMs = (registerer.retryAfter ?? 0) * 1000;
+      const delay = Math.max(retryAfterMs, backoffDelayMs(this.#registerRetryAttempt, this.#backoff, this.#random));
+      this.#registerRetryAttempt++;
+      this.#clearRegisterRetryTimer();
+      this.#registerRetryTimer = setTimeout(() => {
+        this.#registerRetryTimer = undefined;
+        this.#registerNeeded = true;
+        this.#pumpRegistration();
+      }, delay);
+    }
+  }
+
+  #clearRegisterRetryTimer(): void {
+    if (this.#registerRetryTimer !== undefined) clearTimeout(this.#registerRetryTimer);
+    this.#registerRetryTimer = undefined;
+  }
+
+  #setRegistration(next: RegistrationState): void {
+    if (sameRegistration(this.#registration, next)) return;
+    this.#registration = next;
+    for (const listener of [...this.#registrationListeners]) {
+      try {
+        listener(next);
+      } catch (error) {
+        this.#log('error', `registration listener threw: ${shortErrorText(error)}`);
+      }
+    }
+  }
+
+  #requireStarted(): UserAgent {
+    if (this.#ua === null || this.#stopping) throw new PhoneEngineError('not-started', 'The phone engine is not started');
+    return this.#ua;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Incoming calls
+
+  #onInvite(ua: UserAgent, invitation: Invitation): void {
+    const config = this.#config;
+    if (ua !== this.#ua || this.#stopping || config === null || this.#call !== null) {
+      // One call at a time for now; call waiting is a later issue. Not surfaced to the UI.
+      invitation.reject({ statusCode: 486 }).catch(() => undefined);
+      return;
+    }
+    const identity = invitation.remoteIdentity;
+    const call = this.#beginCall(
+      {
+        id: newCallId(),
+        direction: 'incoming',
+        remoteNumber: describeRemoteParty(identity.uri.user, identity.uri.host, config.domain),
+        remoteName: sanitizeDisplayName(identity.displayName),
+        sipCallId: invitation.request.callId,
+      },
+      invitation,
+      { type: 'incoming' },
+    );
+    invitation.progress().catch((error: unknown) => {
+      if (this.#call === call) this.#log('warn', `180 Ringing not sent: ${shortErrorText(error)}`);
+    });
+  }
+
+  async #rejectIncoming(call: ActiveCall, invitation: Invitation): Promise<void> {
+    this.#apply(call, { type: 'reject' });
+    try {
+      // Invitation.reject() alone sends 480 ("temporarily unavailable"); a declined call is busy.
+      await invitation.reject({ statusCode: 486 });
+    } catch (error) {
+      this.#log('warn', `486 not sent: ${shortErrorText(error)}`);
+      this.#forceFinish(call, 'error');
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Call bookkeeping shared by both directions
+
+  #beginCall(info: CallInfo, session: Inviter | Invitation, first: CallMachineEvent): ActiveCall {
+    const machine = new CallStateMachine();
+    machine.dispatch(first);
+    const call: ActiveCall = {
+      info: Object.freeze({ ...info }),
+      session,
+      machine,
+      finalStatus: null,
+      inviteSent: false,
+      remoteCancelled: false,
+      remoteBye: false,
+      hangupWhenEstablished: false,
+      remoteMediaSent: false,
+      watchdog: undefined,
+      cleanups: [],
+    };
+    this.#call = call;
+
+    const onState = (state: SessionState): void => {
+      if (this.#call !== call) return;
+      switch (state) {
+        case SessionState.Establishing:
+          call.inviteSent = true;
+          break;
+        case SessionState.Established:
+          this.#onEstablished(call);
+          break;
+        case SessionState.Terminated:
+          // sip.js reports Terminated before it hands the final response to our request
+          // delegate (same call stack); one microtask later the status code is known.
+          queueMicrotask(() => {
+            this.#onSessionTerminated(call);
+          });
+          break;
+        default:
+          break;
+      }
+    };
+    session.stateChange.addListener(onState);
+    call.cleanups.push(() => {
+      session.stateChange.removeListener(onState);
+    });
+    session.delegate = {
+      onBye: (bye: Bye) => {
+        call.remoteBye = true;
+        bye.accept().catch(() => undefined);
+      },
+      onCancel: (_cancel: Cancel) => {
+        call.remoteCancelled = true;
+      },
+      // Without this sip.js accepts any REFER and dials the Refer-To target by itself: a
+      // remote party could make us call anyone. Transfer is a later issue; refuse for now.
+      onRefer: (referral: Referral) => {
+        referral.reject().catch(() => undefined);
+      },
+    };
+
+    this.#emit({ type: 'started', call: call.info });
+    this.#emit({ type: 'phase', call: call.info, phase: machine.phase });
+    return call;
+  }
+
+  #onEstablished(call: ActiveCall): void {
+    if (!this.#apply(call, { type: 'established' })) {
+      // We already gave up on this call (e.g. the transport dropped); don't leave a dialog up.
+      call.session.bye().catch(() => undefined);
+      return;
+    }
+    this.#emitRemoteMedia(call);
+    if (call.hangupWhenEstablished) {
+      this.hangup().catch((error: unknown) => {
+        this.#log('warn', `deferred hangup failed: ${shortErrorText(error)}`);
+      });
+    }
+  }
+
+  #onSessionTerminated(call: ActiveCall): void {
+    if (this.#call !== call) return;
+    switch (call.machine.phase) {
+      case 'calling':
+        this.#apply(call, this.#outgoingEndEvent(call));
+        break;
+      case 'ringing':
+        if (call.remoteCancelled) this.#apply(call, { type: 'remote-cancel' });
+        // Accepted but never established: building the answer failed (microphone, SDP).
+        else if (call.machine.state.accepted) this.#apply(call, { type: 'failure', reason: 'media' });
+        // Nobody answered before sip.js' no-answer timer (480) or the INVITE's Expires (487).
+        else this.#apply(call, { type: 'no-answer' });
+        break;
+      case 'in-call':
+        // Not a BYE from the far end: sip.js ended the dialog itself (e.g. no ACK to our 200).
+        this.#apply(call, call.remoteBye ? { type: 'remote-bye' } : { type: 'failure', reason: 'session' });
+        break;
+      case 'ending':
+      case 'idle':
+        break;
+    }
+    this.#apply(call, { type: 'terminated' });
+  }
+
+  #outgoingEndEvent(call: ActiveCall): CallMachineEvent {
+    const status = call.finalStatus;
+    if (status !== null) {
+      // sip.js turns a send failure into a local 503 and a silent server into a local 408.
+      if ((status === 503 || status === 408) && !this.#transportConnected) return { type: 'failure', reason: 'transport' };
+      return { type: 'remote-reject', status };
+    }
+    // Terminated before the INVITE went out: getUserMedia or the offer failed.
+    if (!call.inviteSent) return { type: 'failure', reason: 'media' };
+    return { type: 'failure', reason: 'error' };
+  }
+
+  /**
+   * Frees the call slot now, when sip.js cannot (or did not in time) confirm the end. The
+   * sip.js session is then wound down on its own, detached from the UI.
+   */
+  #forceFinish(call: ActiveCall, reason: string): void {
+    if (this.#call !== call) return;
+    if (call.machine.phase !== 'ending') this.#apply(call, { type: 'failure', reason });
+    this.#apply(call, { type: 'terminated' });
+    releaseSession(call.session);
+  }
+
+  /**
+   * Feeds one event to the call's state machine and publishes what changed. Returns false
+   * (and changes nothing) for an event the machine refuses: sip.js callbacks can race our
+   * own verbs, and a late duplicate must not take the engine down.
+   */
+  #apply(call: ActiveCall, event: CallMachineEvent): boolean {
+    if (this.#call !== call) return false;
+    const before = call.machine.phase;
+    try {
+      call.machine.dispatch(event);
+    } catch (error) {
+      if (error instanceof InvalidCallTransition) {
+        this.#log('debug', error.message);
+        return false;
+      }
+      throw error;
+    }
+    const after = call.machine.phase;
+    if (after === before) return true;
+
+    if (after === 'idle') {
+      this.#finishCall(call);
+      return true;
+    }
+    if (after === 'ending') {
+      call.watchdog = setTimeout(() => {
+        call.watchdog = undefined;
+        this.#log('warn', 'call teardown not confirmed in time; releasing the call');
+        this.#forceFinish(call, 'timeout');
+      }, ENDING_WATCHDOG_MS);
+    }
+    this.#emit({ type: 'phase', call: call.info, phase: after });
+    if (after === 'in-call') this.#emit({ type: 'answered', call: call.info });
+    return true;
+  }
+
+  #finishCall(call: ActiveCall): void {
+    if (call.watchdog !== undefined) clearTimeout(call.watchdog);
+    call.watchdog = undefined;
+    for (const cleanup of call.cleanups.splice(0)) {
+      try {
+        cleanup();
+      } catch {
+        // Best effort: the session is gone anyway.
+      }
+    }
+    this.#call = null;
+    const end = call.machine.state.end;
+    // Phase first, then the record: a listener that redials on 'ended' finds the engine idle.
+    this.#emit({ type: 'phase', call: call.info, phase: 'idle' });
+    this.#emit({
+      type: 'ended',
+      call: call.info,
+      outcome: end?.outcome ?? 'failed',
+      reason: end?.reason ?? null,
+    });
+  }
+
+  #emitRemoteMedia(call: ActiveCall): void {
+    if (call.remoteMediaSent || this.#call !== call) return;
+    const sdh = call.session.sessionDescriptionHandler;
+    if (!(sdh instanceof Web.SessionDescriptionHandler)) return;
+    const pc = sdh.peerConnection;
+    if (pc === undefined) return;
+    const tracks = pc
+      .getReceivers()
+      .map((receiver) => receiver.track)
+      .filter((track) => track.kind === 'audio');
+    if (tracks.length === 0) {
+      // Tracks normally exist once the answer is applied; if not, wait for the first one.
+      const onTrack = (): void => {
+        this.#emitRemoteMedia(call);
+      };
+      pc.addEventListener('track', onTrack, { once: true });
+      call.cleanups.push(() => {
+        pc.removeEventListener('track', onTrack);
+      });
+      return;
+    }
+    call.remoteMediaSent = true;
+    this.#emit({ type: 'remote-media', call: call.info, stream: new MediaStream(tracks) });
+  }
+
+  #emit(event: CallEvent): void {
+    for (const listener of [...this.#callListeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#log('error', `call listener threw on '${event.type}': ${shortErrorText(error)}`);
+      }
+    }
+  }
+}
+
+/** The engine the UI uses. */
+export function createPhoneEngine(options: SipJsPhoneEngineOptions = {}): PhoneEngine {
+  return new SipJsPhoneEngine(options);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Module-private helpers
+
+/**
+ * getUserMedia can resolve after the call was already torn down (hang up while the
+ * permission prompt or device is slow). sip.js would then drop the stream without stopping
+ * it, leaving the microphone on; stop it here instead.
+ */
+const closedAwareMediaStreamFactory = async (
+  constraints: MediaStreamConstraints,
+  sessionDescriptionHandler: Web.SessionDescriptionHandler,
+): Promise<MediaStream> => {
+  if (!constraints.audio && !constraints.video) return new MediaStream();
+  const devices = globalThis.navigator?.mediaDevices as MediaDevices | undefined;
+  if (devices === undefined) throw new Error('Media devices are not available (insecure context?)');
+  const stream = await devices.getUserMedia(constraints);
+  if (sessionDescriptionHandler.peerConnection === undefined) {
+    for (const track of stream.getTracks()) track.stop();
+    throw new Error('Call ended before the microphone was ready');
+  }
+  return stream;
+};
+
+/**
+ * Winds down a session the UI has already been told is over. Media stops at once: a call the
+ * user sees as ended must not keep the microphone open. Signalling follows as far as it can
+ * (CANCEL / 480 / BYE), and a dialog that still comes up later is closed with a BYE.
+ */
+function releaseSession(session: Inviter | Invitation): void {
+  const closeMedia = (): void => {
+    try {
+      session.sessionDescriptionHandler?.close();
+    } catch {
+      // Already closed.
+    }
+  };
+  closeMedia();
+  if (session.state === SessionState.Terminated) return;
+  const onState = (state: SessionState): void => {
+    if (state === SessionState.Established) {
+      session.bye().catch(() => undefined);
+    } else if (state === SessionState.Terminated) {
+      session.stateChange.removeListener(onState);
+      // sip.js skips closing media when dispose() already ran once; make sure.
+      closeMedia();
+    }
+  };
+  session.stateChange.addListener(onState);
+  try {
+    switch (session.state) {
+      case SessionState.Initial:
+      case SessionState.Establishing:
+        if (session instanceof Inviter) session.cancel().catch(() => undefined);
+        // An Invitation being accepted fails on its own now that its media is closed.
+        else if (session.state === SessionState.Initial) session.reject({ statusCode: 480 }).catch(() => undefined);
+        break;
+      case SessionState.Established:
+        session.bye().catch(() => undefined);
+        break;
+      default:
+        break;
+    }
+  } catch {
+    // sip.js throws synchronously for some dialog states; the listener above still cleans up.
+  }
+}
+
+function validateConfig(config: SipAccountConfig): void {
+  if (config.user.trim() === '') throw new InvalidPhoneConfig('User is empty');
+  if (config.authorizationUser.trim() === '') throw new InvalidPhoneConfig('Authorization user is empty');
+  if (!isPlausibleDomain(config.domain)) throw new InvalidPhoneConfig('Invalid SIP domain');
+  let server: URL;
+  try {
+    server = new URL(config.wsServer);
+  } catch {
+    throw new InvalidPhoneConfig('Invalid WebSocket server URL');
+  }
+  if (server.protocol !== 'wss:' && server.protocol !== 'ws:') {
+    throw new InvalidPhoneConfig('WebSocket server must be a wss:// (or ws://) URL');
+  }
+  if (server.username !== '' || server.password !== '') {
+    throw new InvalidPhoneConfig('WebSocket server URL must not carry credentials');
+  }
+  if (!Number.isFinite(config.iceGatheringTimeoutMs) || config.iceGatheringTimeoutMs <= 0) {
+    // sip.js treats 0 as "wait for gathering to complete", which can hold a call for seconds.
+    throw new InvalidPhoneConfig('ICE gathering timeout must be a positive number of milliseconds');
+  }
+  if (!Number.isInteger(config.registerExpiresSec) || config.registerExpiresSec <= 0) {
+    throw new InvalidPhoneConfig('REGISTER expiry must be a positive whole number of seconds');
+  }
+  if (!Array.isArray(config.iceServers)) throw new InvalidPhoneConfig('ICE servers must be a list');
+}
+
+function sameRegistration(a: RegistrationState, b: RegistrationState): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'failed' && b.kind === 'failed') return a.reason === b.reason && a.detail === b.detail;
+  return true;
+}
+
+function positiveOr(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+function unregisterAndWait(registerer: Registerer): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    registerer
+      .unregister({
+        requestDelegate: {
+          onAccept: () => {
+            resolve();
+          },
+          onReject: (response) => {
+            reject(new Error(`sip:${response.message.statusCode ?? 0}`));
+          },
+        },
+      })
+      .catch(reject);
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`timed out after ${ms} ms`));
+    }, ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}

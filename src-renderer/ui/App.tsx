@@ -1,0 +1,63 @@
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { SettingsView } from '../../src-preload/contract';
+import type { TsunaguApi } from '../../src-preload/api';
+import type { PhoneController } from '../app/phone-controller';
+import { resolveLanguage } from '../i18n';
+import { HistoryPanel } from './HistoryPanel';
+import { PhonePanel } from './PhonePanel';
+import { SettingsPanel } from './SettingsPanel';
+import { StatusLamp } from './StatusLamp';
+
+type Tab = 'phone' | 'history' | 'settings';
+
+export function App(props: { bridge: TsunaguApi; controller: PhoneController; initialSettings: SettingsView | null }) {
+  const { bridge, controller } = props;
+  const { t, i18n } = useTranslation();
+  const view = useSyncExternalStore(controller.subscribe, controller.getSnapshot);
+  const [settings, setSettings] = useState(props.initialSettings);
+  const [tab, setTab] = useState<Tab>(props.initialSettings?.account ? 'phone' : 'settings');
+  const [dialInput, setDialInput] = useState('');
+
+  useEffect(() => bridge.onSettingsChanged(setSettings), [bridge]);
+  useEffect(() => {
+    if (settings) void i18n.changeLanguage(resolveLanguage(settings.language, settings.systemLocale));
+  }, [settings, i18n]);
+  // Links clicked elsewhere (tel:, sip:, …) arrive here: fill the keypad, or dial at once.
+  useEffect(
+    () =>
+      bridge.onDialRequest(({ target, dialImmediately }) => {
+        setTab('phone');
+        setDialInput(target);
+        if (dialImmediately) void controller.dial(target);
+      }),
+    [bridge, controller],
+  );
+  // An incoming call always shows the phone tab, whatever tab the user was on.
+  const shownTab: Tab = view.phase === 'ringing' ? 'phone' : tab;
+
+  return (
+    <div className="app">
+      <header className="app-header">
+        <StatusLamp configured={view.configured} registration={view.registration} />
+        {settings?.account && (
+          <span className="account" data-testid="account-label">
+            {settings.account.displayName || settings.account.user}
+          </span>
+        )}
+      </header>
+      <nav className="tabs" role="tablist">
+        {(['phone', 'history', 'settings'] as const).map((name) => (
+          <button key={name} role="tab" aria-selected={shownTab === name} className={shownTab === name ? 'tab active' : 'tab'} onClick={() => setTab(name)} data-testid={`tab-${name}`}>
+            {t(`tabs.${name}`)}
+          </button>
+        ))}
+      </nav>
+      <main className="content">
+        {shownTab === 'phone' && <PhonePanel controller={controller} view={view} dialInput={dialInput} setDialInput={setDialInput} />}
+        {shownTab === 'history' && <HistoryPanel bridge={bridge} version={view.historyVersion} />}
+        {shownTab === 'settings' && <SettingsPanel bridge={bridge} settings={settings} inCall={view.phase !== 'idle'} onSaved={setSettings} />}
+      </main>
+    </div>
+  );
+}

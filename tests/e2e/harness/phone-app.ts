@@ -1,0 +1,124 @@
+import Conf from 'conf';
+import { buildSync } from 'esbuild';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
+import { createMainServices, SETTINGS_FILE_NAME, type MainServices } from '../../../src-main/app/main-services';
+import { createEventSender, type SendEvent } from '../../../src-main/ipc/events';
+import { contentSecurityPolicy } from '../../../src-main/window/security-policy';
+import type { AccountSettings, HistoryEntry } from '../../../src-preload/contract';
+import { createTestOnlyCipher } from '../../support/test-only-cipher';
+import { serveRenderer } from './renderer-server';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+export const RENDERER_DIR = join(ROOT, 'out/renderer');
+
+let bridgeScript: string | undefined;
+/** The page-side bridge, bundled once per test process from the preload's own api.ts. */
+function bridgeInitScript(): string {
+  bridgeScript ??= buildSync({
+    entryPoints: [join(import.meta.dirname, 'bridge-init.ts')],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'chrome120',
+    write: false,
+  }).outputFiles[0]!.text;
+  return bridgeScript;
+}
+
+export interface PhoneAppOptions {
+  /** Pre-stored account (as if configured earlier); omit to start unconfigured. */
+  account?: AccountSettings;
+  password?: string;
+  /** Reuse a user-data folder (to test restarts); a fresh temp folder otherwise. */
+  userDataDir?: string;
+  systemLocale?: string;
+  label?: string;
+}
+
+export interface PhoneApp {
+  page: Page;
+  context: BrowserContext;
+  services: MainServices;
+  userDataDir: string;
+  origin: string;
+  send: SendEvent;
+  history(): HistoryEntry[];
+  /** Closes page, server and database; keeps the folder when `keepData`. */
+  close(options?: { keepData?: boolean }): Promise<void>;
+}
+
+const quietLog = {
+  info: () => undefined,
+  warn: (message: string) => console.warn(`[main] ${message}`),
+  error: (message: string, error?: unknown) => console.error(`[main] ${message}`, error),
+};
+
+/**
+ * One Tsunagu "app" for an end-to-end test: the real main-process services on a temp folder
+ * (real SQLite file, real settings file), and the real renderer bundle in a Chromium context,
+ * joined through the same contract and dispatcher the Electron build uses.
+ */
+export async function openPhoneApp(browser: Browser, options: PhoneAppOptions = {}): Promise<PhoneApp> {
+  const userDataDir = options.userDataDir ?? mkdtempSync(join(tmpdir(), 'tsunagu-e2e-'));
+  // The server comes first: its origin is the one the dispatcher trusts. Its CSP is computed
+  // per request from the settings, as the app:// handler does.
+  // (The CSP callback runs only on requests, after `main` below exists.)
+  const server = await serveRenderer(RENDERER_DIR, () => {
+    const account = main.settings.view().account;
+    return contentSecurityPolicy(account ? [account.wsServer] : []);
+  });
+  const main: MainServices = createMainServices({
+    userDataDir,
+    openSettingsDocument: () =>
+      new Conf<Record<string, unknown>>({ cwd: userDataDir, configName: SETTINGS_FILE_NAME.replace(/\.json$/, ''), projectName: 'tsunagu' }),
+    cipher: createTestOnlyCipher(),
+    secretBackend: 'test-only',
+    systemLocale: options.systemLocale ?? 'ja-JP',
+    trustedOrigin: server.origin,
+    clock: { now: () => Date.now() },
+    log: quietLog,
+  });
+  if (options.account) main.settings.saveAccount({ account: options.account, password: options.password ?? '' });
+  const origin = server.origin;
+
+  const context = await browser.newContext({ locale: options.systemLocale ?? 'ja-JP' });
+  await context.exposeBinding('__tsunaguInvoke', (source, channel: string, payload: unknown) =>
+    main.dispatch(channel, payload, { url: source.frame.url(), isMainFrame: source.frame === source.page.mainFrame() }),
+  );
+  await context.addInitScript({ content: bridgeInitScript() });
+  const page = await context.newPage();
+  const label = options.label ?? 'phone';
+  page.on('pageerror', (error) => console.log(`[${label} pageerror] ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') console.log(`[${label} console.error] ${message.text()}`);
+  });
+
+  const send = createEventSender((channel, payload) => {
+    page
+      .evaluate(([c, p]) => (window as unknown as { __tsunaguEmit(c: string, p: unknown): void }).__tsunaguEmit(c, p), [channel, payload] as const)
+      // Like webContents.send: an event to a page that is reloading or closed is simply dropped.
+      .catch(() => undefined);
+  });
+  main.settings.onChange((view) => send('tsunagu:event:settings-changed', view));
+
+  await page.goto(`${origin}/index.html`);
+
+  return {
+    page,
+    context,
+    services: main,
+    userDataDir,
+    origin,
+    send,
+    history: () => main.history.list({ limit: 100 }),
+    async close({ keepData = false } = {}) {
+      await context.close();
+      await server.close();
+      main.close();
+      if (!keepData && !options.userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}

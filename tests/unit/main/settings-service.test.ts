@@ -1,0 +1,133 @@
+import Conf from 'conf';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMainServices, SETTINGS_FILE_NAME } from '../../../src-main/app/main-services';
+import { openSettings } from '../../../src-main/settings/open-settings';
+import { createSettingsService, type SettingsDocument } from '../../../src-main/settings/settings-service';
+import { createTestOnlyCipher } from '../../support/test-only-cipher';
+import { makeTempDir } from '../../support/temp-dir';
+
+let temp: ReturnType<typeof makeTempDir>;
+beforeEach(() => {
+  temp = makeTempDir();
+});
+afterEach(() => temp.cleanup());
+
+const account = {
+  user: '1001',
+  authorizationUser: '',
+  domain: 'lab.test',
+  wsServer: 'wss://pbx.example.jp/ws',
+  outboundProxy: '',
+  displayName: '山田 太郎',
+  serviceCode: '',
+};
+const openConf = (dir: string) => () =>
+  new Conf<Record<string, unknown>>({ cwd: dir, configName: SETTINGS_FILE_NAME.replace(/\.json$/, ''), projectName: 'tsunagu' });
+const quietLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+function service(dir: string, cipher = createTestOnlyCipher(), backend = 'gnome_libsecret') {
+  const opened = openSettings(join(dir, SETTINGS_FILE_NAME), openConf(dir), () => 42);
+  return {
+    opened,
+    settings: createSettingsService({
+      document: opened.document,
+      cipher,
+      secretBackend: backend,
+      systemLocale: 'ja-JP',
+      recoveredFromCorruptFile: opened.setAsidePath !== null,
+      log: quietLog,
+    }),
+  };
+}
+
+describe('settings service (conf on a temp folder, test-only cipher)', () => {
+  it('starts empty with defaults', () => {
+    const { settings } = service(temp.dir);
+    expect(settings.view()).toMatchObject({ account: null, hasPassword: false, language: 'system', systemLocale: 'ja-JP' });
+    expect(settings.credentials()).toBeNull();
+  });
+
+  it('saves the account, keeps the password only encrypted, and reads it back after a restart', () => {
+    const { settings } = service(temp.dir);
+    settings.saveAccount({ account, password: 'S3cret-パスワード' });
+    const file = readFileSync(join(temp.dir, SETTINGS_FILE_NAME), 'utf8');
+    expect(file).not.toContain('S3cret');
+    expect(file).toContain('pbx.example.jp');
+
+    const again = service(temp.dir).settings;
+    expect(again.view()).toMatchObject({ account, hasPassword: true });
+    expect(again.credentials()).toEqual({ account, password: 'S3cret-パスワード' });
+  });
+
+  it('omitting the password keeps it; an empty one clears it', () => {
+    const { settings } = service(temp.dir);
+    settings.saveAccount({ account, password: 'one' });
+    settings.saveAccount({ account: { ...account, displayName: 'x' } });
+    expect(settings.credentials()?.password).toBe('one');
+    settings.saveAccount({ account, password: '' });
+    expect(settings.view().hasPassword).toBe(false);
+  });
+
+  it('refuses to store a password when OS encryption is unavailable, rather than storing it in clear', () => {
+    const { settings } = service(temp.dir, createTestOnlyCipher({ available: false }));
+    expect(() => settings.saveAccount({ account, password: 'pw' })).toThrow(/secret storage/);
+    expect(settings.view().account).toBeNull();
+  });
+
+  it('flags the Linux basic_text backend as weak so the UI can warn', () => {
+    expect(service(temp.dir, createTestOnlyCipher(), 'basic_text').settings.view().secretStorage).toEqual({
+      backend: 'basic_text',
+      weak: true,
+    });
+  });
+
+  it('notifies listeners on change', () => {
+    const { settings } = service(temp.dir);
+    const seen: string[] = [];
+    const off = settings.onChange((v) => seen.push(v.language));
+    settings.setLanguage('en');
+    off();
+    settings.setLanguage('ja');
+    expect(seen).toEqual(['en']);
+  });
+
+  it('a corrupt settings file is set aside (not deleted), defaults are used, and the user is told', () => {
+    const file = join(temp.dir, SETTINGS_FILE_NAME);
+    writeFileSync(file, '{"account": {"user": "1001", ');
+    const { settings, opened } = service(temp.dir);
+    expect(opened.setAsidePath).toBe(`${file}.corrupt-42`);
+    expect(readFileSync(opened.setAsidePath!, 'utf8')).toBe('{"account": {"user": "1001", ');
+    expect(settings.view()).toMatchObject({ account: null, recoveredFromCorruptFile: true });
+    settings.setLanguage('en');
+    expect(service(temp.dir).settings.view()).toMatchObject({ language: 'en', recoveredFromCorruptFile: false });
+  });
+
+  it('a settings file of the wrong shape is treated like a corrupt one', () => {
+    const file = join(temp.dir, SETTINGS_FILE_NAME);
+    writeFileSync(file, JSON.stringify({ account: { user: '<script>', wsServer: 'http://evil' } }));
+    const { settings, opened } = service(temp.dir);
+    expect(opened.setAsidePath).not.toBeNull();
+    expect(settings.view().recoveredFromCorruptFile).toBe(true);
+    expect(readdirSync(temp.dir).filter((f) => f.includes('.corrupt-'))).toHaveLength(1);
+  });
+});
+
+describe('createMainServices', () => {
+  it('wires settings, history and the dispatcher on one folder', async () => {
+    const services = createMainServices({
+      userDataDir: temp.dir,
+      openSettingsDocument: openConf(temp.dir) as () => SettingsDocument,
+      cipher: createTestOnlyCipher(),
+      secretBackend: 'test',
+      systemLocale: 'en-US',
+      trustedOrigin: 'app://tsunagu',
+      clock: { now: () => 1 },
+      log: quietLog,
+    });
+    const result = await services.dispatch('tsunagu:settings:get', undefined, { url: 'app://tsunagu/index.html', isMainFrame: true });
+    expect(result).toMatchObject({ ok: true, value: { account: null, systemLocale: 'en-US' } });
+    services.close();
+  });
+});
