@@ -52,10 +52,10 @@ export function createHistoryService(db: Database, clock: Clock) {
       duration_sec = CASE WHEN answered_at IS NULL THEN NULL ELSE CAST((@at - answered_at) / 1000 AS INTEGER) END
     WHERE call_id = @callId AND outcome IS NULL`);
   const exists = db.prepare('SELECT 1 FROM calls WHERE call_id = ?').pluck();
+  // When and whether such a call really ended is unknown: end time and talk time stay NULL
+  // rather than a guess that would read as a real zero-second call.
   const markInterrupted = db.prepare(`
-    UPDATE calls SET outcome = 'interrupted', end_reason = 'app-stopped',
-      ended_at = COALESCE(answered_at, started_at),
-      duration_sec = CASE WHEN answered_at IS NULL THEN NULL ELSE 0 END
+    UPDATE calls SET outcome = 'interrupted', end_reason = 'app-stopped', ended_at = NULL, duration_sec = NULL
     WHERE outcome IS NULL`);
   const firstPage = db.prepare('SELECT * FROM calls ORDER BY started_at DESC, id DESC LIMIT ?');
   const nextPage = db.prepare(`

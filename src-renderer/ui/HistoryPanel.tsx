@@ -43,8 +43,9 @@ export function HistoryPanel({ bridge, version }: { bridge: TsunaguApi; version:
         const type = historyType(entry);
         let detail: string;
         if (entry.outcome === null) detail = t('history.inProgress');
-        else if (entry.durationSec !== null) detail = t('history.duration', { duration: formatDuration(entry.durationSec) });
+        // A call cut off by a crash says so: its talk time is unknown, not zero.
         else if (entry.outcome === 'interrupted') detail = t('history.interrupted');
+        else if (entry.durationSec !== null) detail = t('history.duration', { duration: formatDuration(entry.durationSec) });
         else if (entry.outcome === 'failed') detail = t('history.failed');
         else detail = t('history.cancelled');
         return (

@@ -37,6 +37,30 @@ export function PhonePanel({ controller, view, dialInput, setDialInput }: Props)
     if (canDial) void controller.dial(dialInput);
   };
 
+  // Typing works wherever the focus is (a desk phone has no "focus"): digits, * # + go to the
+  // number, Backspace deletes, Enter calls or answers. Keys aimed at another field are left alone.
+  useEffect(() => {
+    const onWindowKey = (event: globalThis.KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      if (target === inputRef.current || target?.closest('input, select, textarea, [contenteditable="true"]')) return;
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      if (phase === 'idle' && /^[0-9*#+]$/.test(event.key)) {
+        event.preventDefault();
+        setDialInput(normalizeDialInput(dialInput + event.key));
+        inputRef.current?.focus();
+      } else if (phase === 'idle' && event.key === 'Backspace') {
+        event.preventDefault();
+        setDialInput(dialInput.slice(0, -1));
+      } else if (event.key === 'Enter' && (target === null || target === document.body)) {
+        event.preventDefault();
+        if (phase === 'ringing') void controller.answer();
+        else if (canDial) void controller.dial(dialInput);
+      }
+    };
+    window.addEventListener('keydown', onWindowKey);
+    return () => window.removeEventListener('keydown', onWindowKey);
+  }, [phase, dialInput, canDial, controller, setDialInput]);
+
   const onKeyDown = (event: KeyboardEvent<HTMLInputElement>) => {
     if (event.key === 'Enter') {
       event.preventDefault();
@@ -82,6 +106,7 @@ export function PhonePanel({ controller, view, dialInput, setDialInput }: Props)
           inputMode="tel"
           autoComplete="off"
           spellCheck={false}
+          autoFocus
           value={dialInput}
           disabled={phase !== 'idle'}
           onChange={(event) => setDialInput(normalizeDialInput(event.target.value))}

@@ -83,3 +83,8 @@ export async function dial(page: Page, number: string): Promise<void> {
   await page.getByTestId('dial-input').fill(number);
   await page.getByTestId('call-button').click();
 }
+
+/** First lines of the SIP requests the page has sent (instrumented by bridge-init). */
+export function sentSipRequests(page: Page, method: string): Promise<number> {
+  return page.evaluate((m) => (window as unknown as { __sipSent: string[] }).__sipSent.filter((line) => line.startsWith(`${m} `)).length, method);
+}

@@ -37,3 +37,13 @@ window.RTCPeerConnection = class extends Native {
     connections.push(this);
   }
 } as typeof RTCPeerConnection;
+
+// Test instrumentation only: the first line of every SIP message the page sends, so a test can
+// count REGISTERs (e.g. that a refresh goes out before the registration expires).
+const sent: string[] = [];
+Object.defineProperty(window, '__sipSent', { value: sent });
+const nativeSend = WebSocket.prototype.send;
+WebSocket.prototype.send = function (this: WebSocket, data: Parameters<WebSocket['send']>[0]) {
+  if (typeof data === 'string') sent.push(data.slice(0, data.indexOf('\r\n')));
+  return nativeSend.call(this, data);
+};

@@ -36,6 +36,8 @@ export interface PhoneAppOptions {
   userDataDir?: string;
   systemLocale?: string;
   label?: string;
+  /** Install Playwright's fake clock before the page loads, so a test can fast-forward timers. */
+  fakeClock?: boolean;
 }
 
 export interface PhoneApp {
@@ -104,6 +106,7 @@ export async function openPhoneApp(browser: Browser, options: PhoneAppOptions = 
   });
   main.settings.onChange((view) => send('tsunagu:event:settings-changed', view));
 
+  if (options.fakeClock) await page.clock.install();
   await page.goto(`${origin}/index.html`);
 
   return {

@@ -88,8 +88,9 @@ describe('history service on a real SQLite file', () => {
     const reopened = openDatabase(file);
     const after = createHistoryService(reopened, clock);
     expect(after.markInterruptedCalls()).toBe(2);
-    expect(after.get(id(4))).toMatchObject({ outcome: 'interrupted', endReason: 'app-stopped', durationSec: 0 });
-    expect(after.get(id(5))).toMatchObject({ outcome: 'interrupted', durationSec: null });
+    // Answered before the crash: the answer time is kept, the unknown end is not invented.
+    expect(after.get(id(4))).toMatchObject({ outcome: 'interrupted', endReason: 'app-stopped', answeredAt: 1_700_000_001_000, endedAt: null, durationSec: null });
+    expect(after.get(id(5))).toMatchObject({ outcome: 'interrupted', answeredAt: null, endedAt: null, durationSec: null });
     expect(after.markInterruptedCalls()).toBe(0);
     reopened.close();
   });
