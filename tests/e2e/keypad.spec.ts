@@ -48,3 +48,10 @@ test('the UI switches to English and back, and remembers it', async ({ phoneFor 
   await page.getByTestId('tab-phone').click();
   await expect(page.getByTestId('call-status')).toHaveText('Idle');
 });
+
+test('with the language on “system”, the UI follows the OS locale', async ({ openPhone }) => {
+  const english = await openPhone({ label: 'en', systemLocale: 'en-US' });
+  await expect(english.page.getByTestId('registration-label')).toHaveText('Not set up');
+  const japanese = await openPhone({ label: 'ja', systemLocale: 'ja-JP' });
+  await expect(japanese.page.getByTestId('registration-label')).toHaveText('未設定');
+});

@@ -1,13 +1,13 @@
-import Conf from 'conf';
 import { buildSync } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
-import { createMainServices, SETTINGS_FILE_NAME, type MainServices } from '../../../src-main/app/main-services';
+import { createMainServices, type MainServices } from '../../../src-main/app/main-services';
 import { createEventSender, type SendEvent } from '../../../src-main/ipc/events';
 import { contentSecurityPolicy } from '../../../src-main/window/security-policy';
 import type { AccountSettings, HistoryEntry } from '../../../src-preload/contract';
+import { openConfDocument } from '../../support/main-services';
 import { createTestOnlyCipher } from '../../support/test-only-cipher';
 import { serveRenderer } from './renderer-server';
 
@@ -74,8 +74,7 @@ export async function openPhoneApp(browser: Browser, options: PhoneAppOptions = 
   });
   const main: MainServices = createMainServices({
     userDataDir,
-    openSettingsDocument: () =>
-      new Conf<Record<string, unknown>>({ cwd: userDataDir, configName: SETTINGS_FILE_NAME.replace(/\.json$/, ''), projectName: 'tsunagu' }),
+    openSettingsDocument: openConfDocument(userDataDir),
     cipher: createTestOnlyCipher(),
     secretBackend: 'test-only',
     systemLocale: options.systemLocale ?? 'ja-JP',

@@ -1,27 +1,16 @@
-import Conf from 'conf';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMainServices, type MainServices } from '../../../src-main/app/main-services';
+import type { MainServices } from '../../../src-main/app/main-services';
 import { invokeChannels } from '../../../src-preload/contract';
-import { createTestOnlyCipher } from '../../support/test-only-cipher';
+import { createTestMainServices } from '../../support/main-services';
 import { makeTempDir } from '../../support/temp-dir';
 
 const OWN = { url: 'app://tsunagu/index.html', isMainFrame: true };
-const quietLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 let temp: ReturnType<typeof makeTempDir>;
 let services: MainServices;
 
 beforeEach(() => {
   temp = makeTempDir();
-  services = createMainServices({
-    userDataDir: temp.dir,
-    openSettingsDocument: () => new Conf<Record<string, unknown>>({ cwd: temp.dir, configName: 'settings', projectName: 'tsunagu' }),
-    cipher: createTestOnlyCipher(),
-    secretBackend: 'test',
-    systemLocale: 'ja-JP',
-    trustedOrigin: 'app://tsunagu',
-    clock: { now: () => 1_000 },
-    log: quietLog,
-  });
+  services = createTestMainServices(temp.dir);
 });
 afterEach(() => {
   services.close();
@@ -108,15 +97,6 @@ describe('IPC dispatcher', () => {
     expect(broken).toEqual({ ok: false, error: { code: 'internal', message: 'internal error' } });
     temp.cleanup();
     temp = makeTempDir();
-    services = createMainServices({
-      userDataDir: temp.dir,
-      openSettingsDocument: () => new Conf<Record<string, unknown>>({ cwd: temp.dir, configName: 'settings', projectName: 'tsunagu' }),
-      cipher: createTestOnlyCipher(),
-      secretBackend: 'test',
-      systemLocale: 'ja-JP',
-      trustedOrigin: 'app://tsunagu',
-      clock: { now: () => 1_000 },
-      log: quietLog,
-    });
+    services = createTestMainServices(temp.dir);
   });
 });

@@ -1,10 +1,10 @@
-import Conf from 'conf';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMainServices, SETTINGS_FILE_NAME } from '../../../src-main/app/main-services';
+import { SETTINGS_FILE_NAME } from '../../../src-main/app/main-services';
 import { openSettings } from '../../../src-main/settings/open-settings';
-import { createSettingsService, type SettingsDocument } from '../../../src-main/settings/settings-service';
+import { createSettingsService } from '../../../src-main/settings/settings-service';
+import { createTestMainServices, openConfDocument, quietLog } from '../../support/main-services';
 import { createTestOnlyCipher } from '../../support/test-only-cipher';
 import { makeTempDir } from '../../support/temp-dir';
 
@@ -23,12 +23,9 @@ const account = {
   displayName: '山田 太郎',
   serviceCode: '',
 };
-const openConf = (dir: string) => () =>
-  new Conf<Record<string, unknown>>({ cwd: dir, configName: SETTINGS_FILE_NAME.replace(/\.json$/, ''), projectName: 'tsunagu' });
-const quietLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 function service(dir: string, cipher = createTestOnlyCipher(), backend = 'gnome_libsecret') {
-  const opened = openSettings(join(dir, SETTINGS_FILE_NAME), openConf(dir), () => 42);
+  const opened = openSettings(join(dir, SETTINGS_FILE_NAME), openConfDocument(dir), () => 42);
   return {
     opened,
     settings: createSettingsService({
@@ -116,16 +113,7 @@ describe('settings service (conf on a temp folder, test-only cipher)', () => {
 
 describe('createMainServices', () => {
   it('wires settings, history and the dispatcher on one folder', async () => {
-    const services = createMainServices({
-      userDataDir: temp.dir,
-      openSettingsDocument: openConf(temp.dir) as () => SettingsDocument,
-      cipher: createTestOnlyCipher(),
-      secretBackend: 'test',
-      systemLocale: 'en-US',
-      trustedOrigin: 'app://tsunagu',
-      clock: { now: () => 1 },
-      log: quietLog,
-    });
+    const services = createTestMainServices(temp.dir, { systemLocale: 'en-US' });
     const result = await services.dispatch('tsunagu:settings:get', undefined, { url: 'app://tsunagu/index.html', isMainFrame: true });
     expect(result).toMatchObject({ ok: true, value: { account: null, systemLocale: 'en-US' } });
     services.close();
