@@ -63,6 +63,11 @@ export default tseslint.config(
     },
   },
   {
+    // Shared by page and main; must stay dependency-free so the page bundle stays small.
+    files: ['src-preload/language.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '.', message: 'language.ts imports nothing.' }] }] },
+  },
+  {
     // The API builder is shared with the e2e harness: it must not touch electron either.
     files: ['src-preload/api.ts'],
     rules: {

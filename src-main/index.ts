@@ -1,28 +1,51 @@
 // Composition root of the main process: creates the services, wires them to Electron, opens the
 // window. No logic lives here; each concern is a module with its own tests.
-import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, screen, session, shell } from 'electron';
 import ElectronStore from 'electron-store';
-import { join } from 'node:path';
-import { createMainServices, SETTINGS_FILE_NAME } from './app/main-services';
+import { join, resolve } from 'node:path';
+import { resolveUiLanguage } from '../src-preload/language';
+import { createMainServices, SETTINGS_FILE_NAME, type MainServices } from './app/main-services';
 import { DatabaseTooNewError } from './db/migrate';
-import { createEventSender } from './ipc/events';
+import { createElectronPorts } from './desktop/electron-ports';
 import { registerIpc } from './ipc/register-ipc';
+import { LINK_SCHEMES } from './protocol/link-parser';
 import { createConsoleLogger } from './support/log';
 import { systemClock } from './support/service-error';
+import { TRAY_LABELS } from './tray/tray-presentation';
 import { registerAppScheme, serveAppFiles } from './window/app-protocol';
 import { appPageUrl, hardenWebContents, mainWindowOptions, restrictPermissions } from './window/main-window';
 import { APP_ORIGIN, contentSecurityPolicy } from './window/security-policy';
+import { applyWindowBehaviour, fitBounds, shouldStartHidden } from './window/window-behaviour';
 
 const log = createConsoleLogger('main');
 const outDir = join(import.meta.dirname, '..');
+const assetsDir = app.isPackaged ? process.resourcesPath : join(outDir, '..', 'assets');
 
 registerAppScheme(protocol);
 
+let services: MainServices | null = null;
+let window: BrowserWindow | null = null;
+let quitting = false;
+// macOS delivers links through open-url, possibly before the app is ready: hold them.
+const earlyLinks: string[] = [];
+
 // One Tsunagu per user: a second copy would register the same SIP account twice and both
-// would ring. (Issue #6 adds handing links from the second launch to the first.)
+// would ring. A second launch (e.g. a clicked tel: link on Windows/Linux) hands its command
+// line to this instance and exits.
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
+  app.on('second-instance', (_event, argv) => {
+    if (!services?.links.handleArgv(argv)) showWindow();
+  });
+  app.on('open-url', (event, url) => {
+    event.preventDefault();
+    if (services) services.links.handleLink(url);
+    else earlyLinks.push(url);
+  });
+  app.on('before-quit', () => {
+    quitting = true;
+  });
   // Every web contents, including any we do not create ourselves, gets the same lock-down.
   app.on('web-contents-created', (_event, contents) => {
     hardenWebContents(contents, { openExternal: (url) => shell.openExternal(url), log });
@@ -33,13 +56,41 @@ if (!app.requestSingleInstanceLock()) {
   });
 }
 
+function showWindow(): void {
+  if (!window) return;
+  if (window.isMinimized()) window.restore();
+  window.show();
+  window.focus();
+}
+
 function secretBackendName(): string {
   if (process.platform === 'linux') return safeStorage.getSelectedStorageBackend();
   return process.platform === 'darwin' ? 'keychain' : 'dpapi';
 }
 
+/** The OS opens call links with this app. The `--` ends Chromium's switch parsing, so a crafted
+ *  link can never become a command-line switch (CVE-2018-1000006). In development the command
+ *  is `electron <app path> -- <link>`. */
+function registerLinkSchemes(): void {
+  const args = process.defaultApp && process.argv[1] ? [resolve(process.argv[1]), '--'] : ['--'];
+  for (const scheme of LINK_SCHEMES) app.setAsDefaultProtocolClient(scheme, process.execPath, args);
+}
+
 async function start(): Promise<void> {
-  let services: ReturnType<typeof createMainServices>;
+  const ports = createElectronPorts({
+    assetsDir,
+    getWindow: () => window,
+    toggleDoNotDisturb: () => {
+      const desktop = services!.settings.view().desktop;
+      services!.settings.setDesktop({ ...desktop, doNotDisturb: !desktop.doNotDisturb });
+    },
+    quit: () => app.quit(),
+    // The tray is first drawn while the services are still being built: fall back to the OS locale.
+    labels: () => {
+      const view = services?.settings.view();
+      return TRAY_LABELS[resolveUiLanguage(view?.language ?? 'system', view?.systemLocale ?? app.getLocale())];
+    },
+  });
   try {
     services = createMainServices({
       userDataDir: app.getPath('userData'),
@@ -51,6 +102,8 @@ async function start(): Promise<void> {
       trustedOrigin: APP_ORIGIN,
       clock: systemClock,
       log,
+      desktop: ports,
+      platform: process.platform,
     });
   } catch (error) {
     const message =
@@ -61,20 +114,39 @@ async function start(): Promise<void> {
     app.exit(1);
     return;
   }
-  app.on('will-quit', () => services.close());
+  const main = services;
+  app.on('will-quit', () => main.close());
 
-  registerIpc(ipcMain, services.dispatch);
+  registerIpc(ipcMain, main.dispatch);
   restrictPermissions(session.defaultSession);
   serveAppFiles(session.defaultSession.protocol, join(outDir, 'renderer'), () => {
-    const account = services.settings.view().account;
+    const account = main.settings.view().account;
     return contentSecurityPolicy(account ? [account.wsServer] : []);
   });
+  registerLinkSchemes();
 
-  const window = new BrowserWindow(mainWindowOptions(join(outDir, 'preload', 'index.cjs')));
-  const send = createEventSender((channel, payload) => {
-    if (!window.isDestroyed()) window.webContents.send(channel, payload);
+  const bounds = fitBounds(main.settings.windowBounds(), screen.getAllDisplays().map((d) => d.workArea));
+  window = new BrowserWindow({ ...mainWindowOptions(join(outDir, 'preload', 'index.cjs')), ...(bounds ?? {}) });
+  const contents = window.webContents;
+  main.events.attach((channel, payload) => {
+    if (!contents.isDestroyed()) contents.send(channel, payload);
   });
-  services.settings.onChange((view) => send('tsunagu:event:settings-changed', view));
-  window.once('ready-to-show', () => window.show());
+  // A reloading page is not listening: links wait until it says it is ready again.
+  contents.on('did-start-loading', () => main.links.rendererGone());
+  applyWindowBehaviour(window, {
+    closeToTray: () => main.settings.view().desktop.closeToTray,
+    isQuitting: () => quitting,
+    saveBounds: (b) => main.settings.setWindowBounds(b),
+    onFocus: () => main.alerts.clearMissed(),
+  });
+  const hidden = shouldStartHidden(process.argv, main.settings.view().desktop.startMinimized);
+  window.once('ready-to-show', () => {
+    if (!hidden) window?.show();
+  });
+
+  // A cold start with a link (Windows/Linux argv, or macOS open-url before ready).
+  main.links.handleArgv(process.argv);
+  for (const url of earlyLinks.splice(0)) main.links.handleLink(url);
+
   await window.loadURL(appPageUrl());
 }

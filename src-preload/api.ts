@@ -51,9 +51,18 @@ export function createTsunaguApi(transport: BridgeTransport) {
       get: () => call('tsunagu:settings:get', undefined),
       saveAccount: (input: RequestOf<'tsunagu:settings:save-account'>) => call('tsunagu:settings:save-account', input),
       setLanguage: (language: RequestOf<'tsunagu:settings:set-language'>) => call('tsunagu:settings:set-language', language),
+      setDesktop: (preferences: RequestOf<'tsunagu:settings:set-desktop'>) => call('tsunagu:settings:set-desktop', preferences),
     }),
     phone: Object.freeze({
       getCredentials: () => call('tsunagu:phone:get-credentials', undefined),
+      reportStatus: (status: RequestOf<'tsunagu:phone:report-status'>) => call('tsunagu:phone:report-status', status),
+    }),
+    app: Object.freeze({
+      /** Call once the page has subscribed to events; main then delivers what it queued. */
+      rendererReady: () => call('tsunagu:app:renderer-ready', undefined),
+    }),
+    desktop: Object.freeze({
+      getStatus: () => call('tsunagu:desktop:get-status', undefined),
     }),
     history: Object.freeze({
       callStarted: (call_: RequestOf<'tsunagu:history:call-started'>) => call('tsunagu:history:call-started', call_),
@@ -65,6 +74,10 @@ export function createTsunaguApi(transport: BridgeTransport) {
       subscribe('tsunagu:event:dial-request', listener),
     onSettingsChanged: (listener: (settings: EventPayloadOf<'tsunagu:event:settings-changed'>) => void) =>
       subscribe('tsunagu:event:settings-changed', listener),
+    onCallCommand: (listener: (command: EventPayloadOf<'tsunagu:event:call-command'>) => void) =>
+      subscribe('tsunagu:event:call-command', listener),
+    onDesktopStatus: (listener: (status: EventPayloadOf<'tsunagu:event:desktop-status'>) => void) =>
+      subscribe('tsunagu:event:desktop-status', listener),
   });
 }
 

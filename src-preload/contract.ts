@@ -81,6 +81,38 @@ export type AccountInput = z.input<typeof AccountInput>;
 export const Language = z.enum(['system', 'ja', 'en']);
 export type Language = z.infer<typeof Language>;
 
+/** Electron accelerator ('' = none), e.g. 'CommandOrControl+Shift+A'. Kept to the characters
+ *  accelerators use; main reports the ones the OS refused (taken by another app). */
+const Accelerator = z.string().trim().max(64).regex(/^$|^[A-Za-z0-9+\-=[\];',./`\\ ]+$/, 'validation.accelerator');
+
+export const ShortcutAction = z.enum(['answer', 'hangup', 'mute', 'focusDialer']);
+export type ShortcutAction = z.infer<typeof ShortcutAction>;
+
+export const DesktopPreferences = z.strictObject({
+  /** A clicked tel:/sip: link dials at once instead of only filling the keypad (NTT app: off). */
+  dialImmediately: z.boolean(),
+  /** Closing the window hides it to the tray: the phone keeps ringing. */
+  closeToTray: z.boolean(),
+  startMinimized: z.boolean(),
+  startAtLogin: z.boolean(),
+  /** Bring the window forward on an incoming call. Off by default: no focus stealing. */
+  bringToFrontOnRing: z.boolean(),
+  /** Do not disturb: incoming calls are declined as busy, the tray shows it. */
+  doNotDisturb: z.boolean(),
+  shortcuts: z.strictObject({ answer: Accelerator, hangup: Accelerator, mute: Accelerator, focusDialer: Accelerator }),
+});
+export type DesktopPreferences = z.infer<typeof DesktopPreferences>;
+
+export const DEFAULT_DESKTOP_PREFERENCES: DesktopPreferences = {
+  dialImmediately: false,
+  closeToTray: true,
+  startMinimized: false,
+  startAtLogin: false,
+  bringToFrontOnRing: false,
+  doNotDisturb: false,
+  shortcuts: { answer: '', hangup: '', mute: '', focusDialer: '' },
+};
+
 export const SettingsView = z.strictObject({
   account: AccountSettings.nullable(),
   hasPassword: z.boolean(),
@@ -95,6 +127,7 @@ export const SettingsView = z.strictObject({
   }),
   /** Set once when the settings file was unreadable and was put aside: the UI tells the user. */
   recoveredFromCorruptFile: z.boolean(),
+  desktop: DesktopPreferences,
 });
 export type SettingsView = z.infer<typeof SettingsView>;
 
@@ -166,6 +199,41 @@ export const DialRequest = z.strictObject({
 });
 export type DialRequest = z.infer<typeof DialRequest>;
 
+/** What the renderer's phone is doing, reported to main for the tray, notifications and the
+ *  missed-call badge. Caller text is hostile: main sanitises it again before any OS surface. */
+export const PhoneStatus = z.strictObject({
+  registration: z.enum(['unregistered', 'registering', 'registered', 'failed']),
+  failure: z.enum(['auth', 'unreachable', 'rejected']).nullable(),
+  /** `user@domain` of the account, '' when none is configured. */
+  account: z.string().max(320),
+  phase: z.enum(['idle', 'calling', 'ringing', 'in-call', 'ending']),
+  call: z
+    .strictObject({
+      callId: CallId,
+      direction: CallDirection,
+      remoteNumber: RemoteText,
+      remoteName: RemoteText.nullable(),
+      /** The local line that was called (着信先). */
+      calledLine: z.string().max(320).nullable(),
+    })
+    .nullable(),
+});
+export type PhoneStatus = z.infer<typeof PhoneStatus>;
+
+export const CallCommand = z.strictObject({
+  command: z.enum(['answer', 'reject', 'hangup', 'toggle-mute', 'focus-dialer']),
+  /** When set, the command applies only if this is still the current call (a late click on an
+   *  old notification must not answer a newer call). */
+  callId: CallId.nullable(),
+});
+export type CallCommand = z.infer<typeof CallCommand>;
+
+export const DesktopStatus = z.strictObject({
+  /** Shortcuts the OS refused because another application holds them. */
+  shortcutConflicts: z.array(ShortcutAction),
+});
+export type DesktopStatus = z.infer<typeof DesktopStatus>;
+
 // ---------------------------------------------------------------------------------------------
 // Channels. Names carry a `tsunagu:` prefix so they can never collide with Electron's own.
 
@@ -174,7 +242,12 @@ export const invokeContract = {
   'tsunagu:settings:get': { request: z.undefined(), response: SettingsView },
   'tsunagu:settings:save-account': { request: AccountInput, response: SettingsView },
   'tsunagu:settings:set-language': { request: Language, response: SettingsView },
+  'tsunagu:settings:set-desktop': { request: DesktopPreferences, response: SettingsView },
   'tsunagu:phone:get-credentials': { request: z.undefined(), response: SipCredentials.nullable() },
+  'tsunagu:phone:report-status': { request: PhoneStatus, response: z.undefined() },
+  /** The page has subscribed to events: main may deliver what it queued (e.g. clicked links). */
+  'tsunagu:app:renderer-ready': { request: z.undefined(), response: z.undefined() },
+  'tsunagu:desktop:get-status': { request: z.undefined(), response: DesktopStatus },
   'tsunagu:history:call-started': { request: CallStarted, response: z.undefined() },
   'tsunagu:history:call-answered': { request: z.strictObject({ callId: CallId }), response: z.undefined() },
   'tsunagu:history:call-ended': { request: CallEnded, response: z.undefined() },
@@ -185,6 +258,8 @@ export const invokeContract = {
 export const eventContract = {
   'tsunagu:event:dial-request': DialRequest,
   'tsunagu:event:settings-changed': SettingsView,
+  'tsunagu:event:call-command': CallCommand,
+  'tsunagu:event:desktop-status': DesktopStatus,
 } as const satisfies Record<string, z.ZodType>;
 
 export type InvokeChannel = keyof typeof invokeContract;

@@ -1,8 +1,14 @@
 import { join } from 'node:path';
+import { resolveUiLanguage } from '../../src-preload/language';
 import { openDatabase } from '../db/database';
+import { createCallAlerts } from '../desktop/call-alerts';
+import type { DesktopPorts } from '../desktop/desktop-ports';
+import { createShortcutService } from '../desktop/shortcuts';
 import { createHistoryService } from '../history/history-service';
 import { createDispatcher } from '../ipc/dispatcher';
+import { createEventHub } from '../ipc/events';
 import { createInvokeHandlers } from '../ipc/handlers';
+import { createLinkRouter } from '../protocol/link-router';
 import { openSettings } from '../settings/open-settings';
 import { createSettingsService, type SecretCipher, type SettingsDocument } from '../settings/settings-service';
 import type { Logger } from '../support/log';
@@ -22,6 +28,9 @@ export interface MainServicesDeps {
   trustedOrigin: string;
   clock: Clock;
   log: Logger;
+  /** Tray, notifications, shortcuts, window: Electron in the app, recorders in e2e tests. */
+  desktop: DesktopPorts;
+  platform: string;
 }
 
 /**
@@ -46,8 +55,48 @@ export function createMainServices(deps: MainServicesDeps) {
   const interrupted = history.markInterruptedCalls();
   if (interrupted > 0) deps.log.warn(`${interrupted} call(s) were open when the app last stopped; marked interrupted`);
 
+  const events = createEventHub();
+  const desktop = () => settings.view().desktop;
+  const language = () => {
+    const view = settings.view();
+    return resolveUiLanguage(view.language, view.systemLocale);
+  };
+  const links = createLinkRouter({
+    send: events.send,
+    dialImmediately: () => desktop().dialImmediately,
+    showWindow: () => deps.desktop.showWindow(),
+    log: deps.log,
+  });
+  const alerts = createCallAlerts({
+    ports: deps.desktop,
+    send: events.send,
+    history,
+    platform: deps.platform,
+    language,
+    bringToFrontOnRing: () => desktop().bringToFrontOnRing,
+    doNotDisturb: () => desktop().doNotDisturb,
+  });
+  const shortcuts = createShortcutService({ ports: deps.desktop, send: events.send, showWindow: () => deps.desktop.showWindow() });
+  history.onCallEnded((ended) => alerts.callEnded(ended));
+
+  // Desktop preferences take effect when saved, and once at start.
+  let applied = desktop();
+  const applyDesktop = () => {
+    const next = desktop();
+    shortcuts.apply(next.shortcuts);
+    deps.desktop.setOpenAtLogin(next.startAtLogin);
+    applied = next;
+  };
+  applyDesktop();
+  settings.onChange((view) => {
+    events.send('tsunagu:event:settings-changed', view);
+    if (JSON.stringify(view.desktop) !== JSON.stringify(applied)) applyDesktop();
+    alerts.refresh();
+  });
+  alerts.refresh();
+
   const dispatch = createDispatcher({
-    handlers: createInvokeHandlers({ settings, history }),
+    handlers: createInvokeHandlers({ settings, history, links, alerts, shortcuts }),
     trustedOrigin: deps.trustedOrigin,
     log: deps.log,
   });
@@ -55,6 +104,10 @@ export function createMainServices(deps: MainServicesDeps) {
   return {
     settings,
     history,
+    links,
+    alerts,
+    shortcuts,
+    events,
     dispatch,
     close(): void {
       db.close();

@@ -63,6 +63,8 @@ export function createHistoryService(db: Database, clock: Clock) {
     ORDER BY started_at DESC, id DESC LIMIT @limit`);
   const byCallId = db.prepare('SELECT * FROM calls WHERE call_id = ?');
 
+  const endedListeners = new Set<(ended: CallEnded) => void>();
+
   function requireCall(callId: string): void {
     if (!exists.get(callId)) throw new ServiceError('not-found', `no call ${callId}`);
   }
@@ -86,7 +88,14 @@ export function createHistoryService(db: Database, clock: Clock) {
     /** Completes the row. A second end for the same call is ignored: the first one is the truth. */
     callEnded(ended: CallEnded): void {
       requireCall(ended.callId);
-      markEnded.run({ callId: ended.callId, outcome: ended.outcome, reason: ended.reason, at: clock.now() });
+      const { changes } = markEnded.run({ callId: ended.callId, outcome: ended.outcome, reason: ended.reason, at: clock.now() });
+      if (changes > 0) for (const listener of endedListeners) listener(ended);
+    },
+
+    /** Called once per call, after its end is stored (e.g. to notify a missed call). */
+    onCallEnded(listener: (ended: CallEnded) => void): () => void {
+      endedListeners.add(listener);
+      return () => endedListeners.delete(listener);
     },
 
     /** Run once at start-up: calls still open were cut off by a crash or power loss. */

@@ -9,3 +9,24 @@ export function createEventSender(deliver: (channel: EventChannel, payload: unkn
     deliver(channel, eventContract[channel].parse(payload));
   };
 }
+
+export interface EventHub {
+  send: SendEvent;
+  /** Connects the page (webContents.send, or the e2e page); returns the disconnect function.
+   *  Events sent while nothing is attached are dropped, as webContents.send drops them. */
+  attach(deliver: (channel: EventChannel, payload: unknown) => void): () => void;
+}
+
+/** Services are created before the window exists; they send through this hub. */
+export function createEventHub(): EventHub {
+  let target: ((channel: EventChannel, payload: unknown) => void) | null = null;
+  return {
+    send: createEventSender((channel, payload) => target?.(channel, payload)),
+    attach(deliver) {
+      target = deliver;
+      return () => {
+        if (target === deliver) target = null;
+      };
+    },
+  };
+}

@@ -1,19 +1,29 @@
+import type { CallAlerts } from '../desktop/call-alerts';
+import type { ShortcutService } from '../desktop/shortcuts';
 import type { HistoryService } from '../history/history-service';
+import type { LinkRouter } from '../protocol/link-router';
 import type { SettingsService } from '../settings/settings-service';
 import type { InvokeHandlers } from './dispatcher';
 
 export interface HandlerServices {
   settings: SettingsService;
   history: HistoryService;
+  links: LinkRouter;
+  alerts: CallAlerts;
+  shortcuts: ShortcutService;
 }
 
 /** Adapters only: each channel maps onto one service call. Logic lives in the services. */
-export function createInvokeHandlers({ settings, history }: HandlerServices): InvokeHandlers {
+export function createInvokeHandlers({ settings, history, links, alerts, shortcuts }: HandlerServices): InvokeHandlers {
   return {
     'tsunagu:settings:get': () => settings.view(),
     'tsunagu:settings:save-account': (input) => settings.saveAccount(input),
     'tsunagu:settings:set-language': (language) => settings.setLanguage(language),
+    'tsunagu:settings:set-desktop': (preferences) => settings.setDesktop(preferences),
     'tsunagu:phone:get-credentials': () => settings.credentials(),
+    'tsunagu:phone:report-status': (status) => alerts.report(status),
+    'tsunagu:app:renderer-ready': () => links.rendererReady(),
+    'tsunagu:desktop:get-status': () => shortcuts.status(),
     'tsunagu:history:call-started': (call) => history.callStarted(call),
     'tsunagu:history:call-answered': ({ callId }) => history.callAnswered(callId),
     'tsunagu:history:call-ended': (ended) => history.callEnded(ended),

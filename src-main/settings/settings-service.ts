@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import {
   AccountSettings,
+  DEFAULT_DESKTOP_PREFERENCES,
+  DesktopPreferences,
   Language,
   type AccountInput,
   type SettingsView,
@@ -29,7 +31,17 @@ export const StoredSettings = z.object({
       sipPassword: z.base64().optional(),
     })
     .default({}),
+  desktop: DesktopPreferences.default(DEFAULT_DESKTOP_PREFERENCES),
+  /** Main-only state, never sent to the page. */
+  window: z
+    .object({
+      bounds: z
+        .object({ x: z.number().int(), y: z.number().int(), width: z.number().int().min(100), height: z.number().int().min(100) })
+        .optional(),
+    })
+    .default({}),
 });
+export type WindowBounds = NonNullable<StoredSettings['window']['bounds']>;
 export type StoredSettings = z.infer<typeof StoredSettings>;
 
 export interface SettingsServiceDeps {
@@ -72,6 +84,7 @@ export function createSettingsService(deps: SettingsServiceDeps) {
       systemLocale: deps.systemLocale,
       secretStorage: { backend: deps.secretBackend, weak: deps.secretBackend === 'basic_text' },
       recoveredFromCorruptFile: deps.recoveredFromCorruptFile,
+      desktop: current.desktop,
     };
   }
 
@@ -97,6 +110,20 @@ export function createSettingsService(deps: SettingsServiceDeps) {
 
     setLanguage(language: Language): SettingsView {
       return persist({ ...current, language });
+    },
+
+    setDesktop(desktop: DesktopPreferences): SettingsView {
+      return persist({ ...current, desktop });
+    },
+
+    windowBounds(): WindowBounds | undefined {
+      return current.window.bounds;
+    },
+
+    /** Saved without notifying the page: window geometry is main's business only. */
+    setWindowBounds(bounds: WindowBounds): void {
+      current = { ...current, window: { bounds } };
+      deps.document.store = current;
     },
 
     /** The account with its decrypted password, for the SIP engine; null until configured. */

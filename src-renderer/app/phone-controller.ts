@@ -1,4 +1,4 @@
-import type { SipCredentials } from '../../src-preload/contract';
+import type { CallCommand, PhoneStatus, SipCredentials } from '../../src-preload/contract';
 import type { TsunaguApi } from '../../src-preload/api';
 import type {
   CallInfo,
@@ -21,6 +21,9 @@ export interface PhoneView {
   actionError: string | null;
   /** Bumped whenever a call ends, so the history view knows to reload. */
   historyVersion: number;
+  muted: boolean;
+  /** Bumped when something (a global shortcut) asks for the number field to take focus. */
+  focusDialerRequests: number;
 }
 
 /** Engine settings not (yet) exposed to users. */
@@ -63,7 +66,11 @@ export class PhoneController {
     lastEnded: null,
     actionError: null,
     historyVersion: 0,
+    muted: false,
+    focusDialerRequests: 0,
   };
+  private doNotDisturb = false;
+  private lastReported = '';
   private readonly listeners = new Set<() => void>();
   private localAccount = '';
   /** History writes go out strictly in order: an 'ended' must never overtake its 'started'. */
@@ -77,7 +84,9 @@ export class PhoneController {
     engine.onCall((event) => {
       switch (event.type) {
         case 'started':
-          this.update({ call: event.call, remoteStream: null, lastEnded: null, actionError: null });
+          this.update({ call: event.call, remoteStream: null, lastEnded: null, actionError: null, muted: false });
+          // Do not disturb: decline at once as busy; the caller hears busy, history says 拒否.
+          if (this.doNotDisturb && event.call.direction === 'incoming') queueMicrotask(() => void this.engine.reject());
           this.record(() =>
             bridge.history.callStarted({
               callId: event.call.id,
@@ -148,6 +157,41 @@ export class PhoneController {
     return this.act(() => this.engine.hangup());
   }
 
+  setDoNotDisturb(on: boolean): void {
+    this.doNotDisturb = on;
+  }
+
+  toggleMute(): void {
+    if (this.view.phase !== 'in-call') return;
+    this.update({ muted: this.engine.setMuted(!this.view.muted) });
+  }
+
+  /** A command from main (notification action, global shortcut). */
+  handleCommand({ command, callId }: CallCommand): void {
+    // A click on an old notification must not act on a newer call.
+    if (callId !== null && callId !== this.view.call?.id) return;
+    const phase = this.view.phase;
+    switch (command) {
+      case 'answer':
+        if (phase === 'ringing') void this.answer();
+        break;
+      case 'reject':
+        if (phase === 'ringing') void this.reject();
+        break;
+      case 'hangup':
+        // One key for "hang up / decline", as on a headset button.
+        if (phase === 'ringing') void this.reject();
+        else if (phase === 'calling' || phase === 'in-call') void this.hangup();
+        break;
+      case 'toggle-mute':
+        this.toggleMute();
+        break;
+      case 'focus-dialer':
+        this.update({ focusDialerRequests: this.view.focusDialerRequests + 1 });
+        break;
+    }
+  }
+
   private async act(action: () => Promise<void>): Promise<void> {
     this.update({ actionError: null });
     try {
@@ -167,5 +211,25 @@ export class PhoneController {
   private update(patch: Partial<PhoneView>): void {
     this.view = { ...this.view, ...patch };
     for (const listener of this.listeners) listener();
+    this.reportStatus();
+  }
+
+  /** Tells main what the tray and notifications should show; only when it changed. */
+  private reportStatus(): void {
+    const { registration, phase, call, configured } = this.view;
+    const status: PhoneStatus = {
+      registration: registration.kind,
+      failure: registration.kind === 'failed' ? registration.reason : null,
+      account: configured ? this.localAccount : '',
+      phase,
+      call:
+        call && phase !== 'idle'
+          ? { callId: call.id, direction: call.direction, remoteNumber: call.remoteNumber, remoteName: call.remoteName, calledLine: this.localAccount || null }
+          : null,
+    };
+    const key = JSON.stringify(status);
+    if (key === this.lastReported) return;
+    this.lastReported = key;
+    void this.bridge.phone.reportStatus(status);
   }
 }

@@ -3,14 +3,9 @@ import { initReactI18next } from 'react-i18next';
 import en from './en.json';
 import ja from './ja.json';
 
-export const SUPPORTED_LANGUAGES = ['ja', 'en'] as const;
-export type UiLanguage = (typeof SUPPORTED_LANGUAGES)[number];
+import { resolveUiLanguage, type UiLanguage } from '../../src-preload/language';
 
-/** 'system' follows the OS locale: Japanese for ja-*, English for everything else. */
-export function resolveLanguage(setting: 'system' | UiLanguage, systemLocale: string): UiLanguage {
-  if (setting !== 'system') return setting;
-  return systemLocale.toLowerCase().startsWith('ja') ? 'ja' : 'en';
-}
+export { resolveUiLanguage as resolveLanguage };
 
 export async function initI18n(language: UiLanguage): Promise<i18n> {
   await i18next.use(initReactI18next).init({

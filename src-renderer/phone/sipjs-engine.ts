@@ -377,6 +377,18 @@ export class SipJsPhoneEngine implements PhoneEngine {
     await this.#rejectIncoming(call, call.session);
   }
 
+  setMuted(muted: boolean): boolean {
+    const sdh = this.#call?.session.sessionDescriptionHandler;
+    if (!(sdh instanceof Web.SessionDescriptionHandler) || sdh.peerConnection === undefined) return false;
+    const tracks = sdh.peerConnection
+      .getSenders()
+      .map((sender) => sender.track)
+      .filter((track): track is MediaStreamTrack => track !== null && track.kind === 'audio');
+    if (tracks.length === 0) return false;
+    for (const track of tracks) track.enabled = !muted;
+    return muted;
+  }
+
   async hangup(): Promise<void> {
     const call = this.#call;
     if (call === null) return;

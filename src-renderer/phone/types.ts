@@ -80,6 +80,12 @@ export interface PhoneEngine {
   reject(): Promise<void>;
   /** Hangs up whatever call exists: CANCEL before answer, BYE after. */
   hangup(): Promise<void>;
+  /**
+   * Mutes or unmutes the microphone of the current call (the local audio track is disabled, so
+   * silence is sent and no re-INVITE is needed). Returns the resulting state: false when there
+   * is no call with media. A new call always starts unmuted.
+   */
+  setMuted(muted: boolean): boolean;
   readonly registration: RegistrationState;
   readonly phase: CallPhase;
   onRegistration(listener: (state: RegistrationState) => void): () => void;

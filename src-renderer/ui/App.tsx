@@ -33,6 +33,22 @@ export function App(props: { bridge: TsunaguApi; controller: PhoneController; in
       }),
     [bridge, controller],
   );
+  useEffect(() => bridge.onCallCommand((command) => controller.handleCommand(command)), [bridge, controller]);
+  useEffect(() => {
+    controller.setDoNotDisturb(settings?.desktop.doNotDisturb ?? false);
+  }, [controller, settings]);
+  // Last of the subscriptions above (effects run in order): only now can main deliver what it
+  // queued, such as a link clicked while the app was starting.
+  useEffect(() => {
+    void bridge.app.rendererReady();
+  }, [bridge]);
+  // A focus-the-dialer shortcut brings the phone tab forward.
+  const [focusSeen, setFocusSeen] = useState(0);
+  if (view.focusDialerRequests !== focusSeen) {
+    setFocusSeen(view.focusDialerRequests);
+    setTab('phone');
+  }
+
   // An incoming call always shows the phone tab, whatever tab the user was on.
   const shownTab: Tab = view.phase === 'ringing' ? 'phone' : tab;
 

@@ -21,6 +21,10 @@ export function PhonePanel({ controller, view, dialInput, setDialInput }: Props)
   const registered = registration.kind === 'registered';
   const canDial = phase === 'idle' && registered && isDialable(dialInput);
 
+  useEffect(() => {
+    if (view.focusDialerRequests > 0) inputRef.current?.focus();
+  }, [view.focusDialerRequests]);
+
   // Remote audio plays through a plain <audio> element fed by the call's MediaStream.
   useEffect(() => {
     if (audioRef.current) audioRef.current.srcObject = view.remoteStream;
@@ -141,6 +145,17 @@ export function PhonePanel({ controller, view, dialInput, setDialInput }: Props)
               {t('actions.reject')}
             </button>
           </>
+        )}
+        {phase === 'in-call' && (
+          <button
+            type="button"
+            className={view.muted ? 'action mute on' : 'action mute'}
+            data-testid="mute-button"
+            aria-pressed={view.muted}
+            onClick={() => controller.toggleMute()}
+          >
+            {t(view.muted ? 'actions.unmute' : 'actions.mute')}
+          </button>
         )}
         {(phase === 'calling' || phase === 'in-call') && (
           <button type="button" className="action hangup" data-testid="hangup-button" onClick={() => void controller.hangup()}>

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AccountSettings, BridgeError, Language, SettingsView } from '../../src-preload/contract';
 import type { TsunaguApi } from '../../src-preload/api';
+import { DesktopSettings } from './DesktopSettings';
 
 const EMPTY: AccountSettings = {
   user: '',
@@ -106,6 +107,7 @@ export function SettingsPanel(props: { bridge: TsunaguApi; settings: SettingsVie
           <option value="en">English</option>
         </select>
       </label>
+      {settings && <DesktopSettings bridge={bridge} settings={settings} onSaved={props.onSaved} />}
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import Conf from 'conf';
 import { createMainServices, SETTINGS_FILE_NAME, type MainServices, type MainServicesDeps } from '../../src-main/app/main-services';
+import { createRecordingDesktop } from './recording-desktop';
 import { createTestOnlyCipher } from './test-only-cipher';
 
 export const quietLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -20,6 +21,8 @@ export function createTestMainServices(dir: string, overrides: Partial<MainServi
     trustedOrigin: 'app://tsunagu',
     clock: { now: () => 1_000 },
     log: quietLog,
+    desktop: createRecordingDesktop().ports,
+    platform: 'linux',
     ...overrides,
   });
 }

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { createMainServices, type MainServices } from '../../../src-main/app/main-services';
-import { createEventSender, type SendEvent } from '../../../src-main/ipc/events';
+import type { SendEvent } from '../../../src-main/ipc/events';
 import { contentSecurityPolicy } from '../../../src-main/window/security-policy';
 import type { AccountSettings, HistoryEntry } from '../../../src-preload/contract';
 import { openConfDocument } from '../../support/main-services';
+import { createRecordingDesktop, type RecordingDesktop } from '../../support/recording-desktop';
 import { createTestOnlyCipher } from '../../support/test-only-cipher';
 import { serveRenderer } from './renderer-server';
 
@@ -38,12 +39,20 @@ export interface PhoneAppOptions {
   label?: string;
   /** Install Playwright's fake clock before the page loads, so a test can fast-forward timers. */
   fakeClock?: boolean;
+  /** Accelerators the simulated OS refuses (held by another application). */
+  takenShortcuts?: string[];
+  /** Platform the notification content is built for (default linux). */
+  platform?: string;
+  /** Runs after main is up and before the page loads (e.g. a cold start with a link in argv). */
+  beforeLoad?: (services: MainServices) => void;
 }
 
 export interface PhoneApp {
   page: Page;
   context: BrowserContext;
   services: MainServices;
+  /** What the tray, notifications and shortcuts would have shown (the OS side, recorded). */
+  desktop: RecordingDesktop;
   userDataDir: string;
   origin: string;
   send: SendEvent;
@@ -72,6 +81,7 @@ export async function openPhoneApp(browser: Browser, options: PhoneAppOptions = 
     const account = main.settings.view().account;
     return contentSecurityPolicy(account ? [account.wsServer] : []);
   });
+  const desktop = createRecordingDesktop(options.takenShortcuts ? { takenShortcuts: options.takenShortcuts } : {});
   const main: MainServices = createMainServices({
     userDataDir,
     openSettingsDocument: openConfDocument(userDataDir),
@@ -81,6 +91,8 @@ export async function openPhoneApp(browser: Browser, options: PhoneAppOptions = 
     trustedOrigin: server.origin,
     clock: { now: () => Date.now() },
     log: quietLog,
+    desktop: desktop.ports,
+    platform: options.platform ?? 'linux',
   });
   if (options.account) main.settings.saveAccount({ account: options.account, password: options.password ?? '' });
   const origin = server.origin;
@@ -97,14 +109,19 @@ export async function openPhoneApp(browser: Browser, options: PhoneAppOptions = 
     if (message.type() === 'error') console.log(`[${label} console.error] ${message.text()}`);
   });
 
-  const send = createEventSender((channel, payload) => {
+  // Main → page events: the harness's stand-in for webContents.send.
+  main.events.attach((channel, payload) => {
     page
       .evaluate(([c, p]) => (window as unknown as { __tsunaguEmit(c: string, p: unknown): void }).__tsunaguEmit(c, p), [channel, payload] as const)
       // Like webContents.send: an event to a page that is reloading or closed is simply dropped.
       .catch(() => undefined);
   });
-  main.settings.onChange((view) => send('tsunagu:event:settings-changed', view));
+  // As in Electron (did-start-loading): a navigating page is not listening until it says so.
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) main.links.rendererGone();
+  });
 
+  options.beforeLoad?.(main);
   if (options.fakeClock) await page.clock.install();
   await page.goto(`${origin}/index.html`);
 
@@ -112,9 +129,10 @@ export async function openPhoneApp(browser: Browser, options: PhoneAppOptions = 
     page,
     context,
     services: main,
+    desktop,
     userDataDir,
     origin,
-    send,
+    send: main.events.send,
     history: () => main.history.list({ limit: 100 }),
     async close({ keepData = false } = {}) {
       await context.close();

@@ -9,16 +9,29 @@ import { createTestOnlyCipher } from '../../support/test-only-cipher';
 const temp = makeTempDir();
 const calls: string[] = [];
 const handled: string[] = [];
+const handlerFns = new Map<string, (event: unknown, payload: unknown) => Promise<unknown>>();
 const windows: { options: unknown; url?: string }[] = [];
+const appListeners = new Map<string, (...args: unknown[]) => void>();
+const sentToPage: unknown[][] = [];
+const protocolClients: unknown[][] = [];
 let readyResolve: () => void = () => undefined;
 
 vi.mock('electron', () => {
   class BrowserWindow {
-    webContents = { send: vi.fn() };
+    webContents = { send: (...args: unknown[]) => sentToPage.push(args), on: vi.fn(), isDestroyed: () => false };
     constructor(readonly options: unknown) {
       windows.push({ options });
     }
     once() {}
+    on() {}
+    show() {}
+    focus() {}
+    isMinimized() {
+      return false;
+    }
+    isVisible() {
+      return true;
+    }
     isDestroyed() {
       return false;
     }
@@ -33,7 +46,11 @@ vi.mock('electron', () => {
   return {
     app: {
       requestSingleInstanceLock: vi.fn(() => (calls.push('lock'), true)),
-      on: vi.fn(),
+      on: (name: string, listener: (...args: unknown[]) => void) => appListeners.set(name, listener),
+      setAsDefaultProtocolClient: (...args: unknown[]) => protocolClients.push(args),
+      setBadgeCount: vi.fn(),
+      setLoginItemSettings: vi.fn(),
+      isPackaged: false,
       quit: vi.fn(),
       exit: vi.fn(),
       whenReady: () => new Promise<void>((resolve) => (readyResolve = resolve)),
@@ -41,8 +58,32 @@ vi.mock('electron', () => {
       getLocale: () => 'ja-JP',
     },
     BrowserWindow,
+    Tray: class {
+      on() {}
+      setImage() {}
+      setToolTip() {}
+      setContextMenu() {}
+    },
+    Menu: { buildFromTemplate: () => ({}) },
+    nativeImage: { createFromPath: () => ({ setTemplateImage() {} }) },
+    Notification: class {
+      static isSupported() {
+        return true;
+      }
+      on() {}
+      show() {}
+      close() {}
+    },
+    globalShortcut: { register: () => true, unregisterAll: vi.fn() },
+    screen: { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] },
     dialog: { showErrorBox: vi.fn() },
-    ipcMain: { handle: (channel: string) => handled.push(channel), removeHandler: vi.fn() },
+    ipcMain: {
+      handle: (channel: string, fn: (event: unknown, payload: unknown) => Promise<unknown>) => {
+        handled.push(channel);
+        handlerFns.set(channel, fn);
+      },
+      removeHandler: vi.fn(),
+    },
     protocol,
     safeStorage: { ...createTestOnlyCipher(), getSelectedStorageBackend: () => 'basic_text' },
     session: {
@@ -72,10 +113,24 @@ describe('src-main/index.ts', () => {
     await import('../../../src-main/index');
     expect(calls.slice(0, 2)).toEqual(['registerScheme', 'lock']);
     readyResolve();
-    await vi.waitFor(() => expect(windows[0]?.url).toBe('app://tsunagu/index.html'));
+    const { dialog } = await import('electron');
+    await vi.waitFor(() => expect(windows[0]?.url ?? vi.mocked(dialog.showErrorBox).mock.calls).toBe('app://tsunagu/index.html'));
     expect(handled.sort()).toEqual([...invokeChannels].sort());
     expect(calls).toEqual(expect.arrayContaining(['permissionRequest', 'permissionCheck', 'protocol.handle']));
     expect(windows[0]!.options).toMatchObject({ webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false } });
+
+    // Every call-link scheme is registered with `--` ending the switches (CVE-2018-1000006).
+    expect(protocolClients.map((c) => c[0])).toEqual(['tel', 'sip', 'sips', 'callto', 'tsunagu']);
+    for (const client of protocolClients) expect((client[2] as string[]).at(-1)).toBe('--');
+
+    // A second launch with a link hands it over; once the page is ready, it is delivered.
+    appListeners.get('second-instance')!({}, ['Tsunagu.exe', '--', 'tel:03-1234-5678']);
+    expect(sentToPage.filter((m) => m[0] === 'tsunagu:event:dial-request')).toEqual([]);
+    const frame = { url: 'app://tsunagu/index.html' };
+    await handlerFns.get('tsunagu:app:renderer-ready')!({ senderFrame: frame, sender: { mainFrame: frame } }, undefined);
+    expect(sentToPage.filter((m) => m[0] === 'tsunagu:event:dial-request')).toEqual([
+      ['tsunagu:event:dial-request', { target: '0312345678', dialImmediately: false }],
+    ]);
     temp.cleanup();
   });
 });

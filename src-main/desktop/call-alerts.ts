@@ -1,0 +1,105 @@
+import type { CallEnded, PhoneStatus } from '../../src-preload/contract';
+import type { UiLanguage } from '../../src-preload/language';
+import type { HistoryService } from '../history/history-service';
+import type { SendEvent } from '../ipc/events';
+import { incomingCallNotification, missedCallNotification } from '../notify/notification-content';
+import { trayPresentation, type TrayPresentation } from '../tray/tray-presentation';
+import type { DesktopPorts, NotificationHandle } from './desktop-ports';
+
+export interface CallAlertsDeps {
+  ports: DesktopPorts;
+  send: SendEvent;
+  history: Pick<HistoryService, 'get'>;
+  platform: string;
+  language(): UiLanguage;
+  bringToFrontOnRing(): boolean;
+  doNotDisturb(): boolean;
+}
+
+export type CallAlerts = ReturnType<typeof createCallAlerts>;
+
+/**
+ * Everything the desktop shows about calls outside the window: the tray icon and tooltip, the
+ * incoming-call notification with 応答 / 拒否, the missed-call notification and count. It reacts
+ * to the renderer's status reports and to the history (a call ended as missed).
+ */
+export function createCallAlerts(deps: CallAlertsDeps) {
+  let status: PhoneStatus | null = null;
+  let missed = 0;
+  let ringing: { callId: string; handle: NotificationHandle } | null = null;
+  let lastTray: TrayPresentation | null = null;
+
+  function refreshTray(): void {
+    lastTray = trayPresentation({
+      accounts: status?.account
+        ? [{ label: status.account, registration: status.registration, ...(status.failure ? { failure: status.failure } : {}) }]
+        : [],
+      phase: status?.phase ?? 'idle',
+      dnd: deps.doNotDisturb(),
+      missedCalls: missed,
+      language: deps.language(),
+    });
+    deps.ports.updateTray(lastTray);
+  }
+
+  function command(command: 'answer' | 'reject', callId: string): void {
+    deps.send('tsunagu:event:call-command', { command, callId });
+  }
+
+  function closeRinging(): void {
+    ringing?.handle.close();
+    ringing = null;
+  }
+
+  return {
+    report(next: PhoneStatus): void {
+      status = next;
+      const call = next.phase === 'ringing' && next.call?.direction === 'incoming' ? next.call : null;
+      if (ringing && ringing.callId !== call?.callId) closeRinging();
+      if (call && !ringing) {
+        const content = incomingCallNotification(
+          { callerName: call.remoteName, callerNumber: call.remoteNumber, calledLine: call.calledLine, callId: call.callId },
+          deps.platform,
+          deps.language(),
+        );
+        const callId = call.callId;
+        const handle = deps.ports.notify(content, {
+          click: () => deps.ports.showWindow(),
+          // Actions in the order notification-content builds them: 応答, 拒否.
+          action: (index) => command(index === 0 ? 'answer' : 'reject', callId),
+        });
+        ringing = { callId, handle };
+        if (deps.bringToFrontOnRing()) deps.ports.showWindow();
+      }
+      refreshTray();
+    },
+
+    callEnded(ended: CallEnded): void {
+      if (ended.outcome !== 'missed') return;
+      missed += 1;
+      const entry = deps.history.get(ended.callId);
+      deps.ports.notify(
+        missedCallNotification(
+          { callerName: entry?.remoteName ?? null, callerNumber: entry?.remoteNumber ?? '', calledLine: entry?.localAccount ?? null, callId: ended.callId, count: missed },
+          deps.platform,
+          deps.language(),
+        ),
+        { click: () => deps.ports.showWindow(), action: () => undefined },
+      );
+      refreshTray();
+    },
+
+    /** The user looked at the phone: missed calls are seen. */
+    clearMissed(): void {
+      if (missed === 0) return;
+      missed = 0;
+      refreshTray();
+    },
+
+    /** Settings that change the tray (language, do-not-disturb) changed. */
+    refresh: refreshTray,
+
+    missedCount: () => missed,
+    tray: () => lastTray,
+  };
+}

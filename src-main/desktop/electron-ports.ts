@@ -1,0 +1,93 @@
+import { app, globalShortcut, Menu, nativeImage, Notification, Tray, type BrowserWindow } from 'electron';
+import { join } from 'node:path';
+import type { TrayPresentation } from '../tray/tray-presentation';
+import type { DesktopPorts } from './desktop-ports';
+
+export interface ElectronPortsDeps {
+  assetsDir: string;
+  getWindow(): BrowserWindow | null;
+  toggleDoNotDisturb(): void;
+  quit(): void;
+  labels(): { show: string; dndToggle: string; quit: string };
+}
+
+/** The real OS surfaces behind DesktopPorts. Thin on purpose: the decisions are made in
+ *  call-alerts.ts and shortcuts.ts, which are tested without Electron. */
+export function createElectronPorts(deps: ElectronPortsDeps): DesktopPorts {
+  let tray: Tray | null = null;
+  let last: TrayPresentation | null = null;
+
+  const icon = (state: string) => {
+    // macOS menu bar icons are templates (monochrome, tinted by the OS) where we have one.
+    const template = process.platform === 'darwin' && ['registered', 'unregistered', 'dnd'].includes(state);
+    const image = nativeImage.createFromPath(join(deps.assetsDir, 'tray', `${state}${template ? 'Template' : ''}.png`));
+    if (template) image.setTemplateImage(true);
+    return image;
+  };
+
+  const showWindow = () => {
+    const window = deps.getWindow();
+    if (!window) return;
+    if (window.isMinimized()) window.restore();
+    window.show();
+    window.focus();
+  };
+
+  const rebuildMenu = () => {
+    if (!tray || !last) return;
+    const labels = deps.labels();
+    tray.setContextMenu(
+      Menu.buildFromTemplate([
+        ...last.menuStatusLines.map((line) => ({ label: line, enabled: false })),
+        { type: 'separator' },
+        { label: labels.show, click: showWindow },
+        { label: labels.dndToggle, type: 'checkbox', checked: last.icon === 'dnd', click: () => deps.toggleDoNotDisturb() },
+        { type: 'separator' },
+        { label: labels.quit, click: () => deps.quit() },
+      ]),
+    );
+  };
+
+  return {
+    showWindow,
+    notify(content, on) {
+      if (!Notification.isSupported()) return { close: () => undefined };
+      const notification = new Notification({
+        title: content.title,
+        body: content.body,
+        silent: content.silent,
+        actions: content.actions,
+        ...(content.toastXml ? { toastXml: content.toastXml } : {}),
+      });
+      notification.on('click', on.click);
+      notification.on('action', (_event, index) => on.action(index));
+      notification.show();
+      return { close: () => notification.close() };
+    },
+    updateTray(presentation) {
+      last = presentation;
+      if (!tray) {
+        tray = new Tray(icon(presentation.icon));
+        tray.on('click', showWindow);
+      } else {
+        tray.setImage(icon(presentation.icon));
+      }
+      tray.setToolTip(presentation.tooltip);
+      app.setBadgeCount(presentation.badgeCount);
+      rebuildMenu();
+    },
+    registerShortcut: (accelerator, onPress) => {
+      try {
+        return globalShortcut.register(accelerator, onPress);
+      } catch {
+        // An accelerator Electron cannot parse counts as refused, like one the OS refuses.
+        return false;
+      }
+    },
+    unregisterAllShortcuts: () => globalShortcut.unregisterAll(),
+    setOpenAtLogin: (open) => {
+      // Started at login, the phone goes straight to the tray: see window-behaviour.ts.
+      app.setLoginItemSettings({ openAtLogin: open, args: ['--start-minimized'] });
+    },
+  };
+}
