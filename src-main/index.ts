@@ -1,6 +1,6 @@
 // Composition root of the main process: creates the services, wires them to Electron, opens the
 // window. No logic lives here; each concern is a module with its own tests.
-import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, screen, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Notification, protocol, safeStorage, screen, session, shell } from 'electron';
 import ElectronStore from 'electron-store';
 import { join, resolve } from 'node:path';
 import { resolveUiLanguage } from '../src-preload/language';
@@ -10,6 +10,7 @@ import { createElectronPorts } from './desktop/electron-ports';
 import { registerIpc } from './ipc/register-ipc';
 import { LINK_SCHEMES } from './protocol/link-parser';
 import { createConsoleLogger } from './support/log';
+import { startAutoUpdate } from './update/auto-update';
 import { systemClock } from './support/service-error';
 import { TRAY_LABELS } from './tray/tray-presentation';
 import { registerAppScheme, serveAppFiles } from './window/app-protocol';
@@ -36,7 +37,8 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', (_event, argv) => {
-    if (!services?.links.handleArgv(argv)) showWindow();
+    if (!services) return;
+    if (!services.alerts.handleToastActivation(argv) && !services.links.handleArgv(argv)) showWindow();
   });
   app.on('open-url', (event, url) => {
     event.preventDefault();
@@ -70,10 +72,14 @@ function secretBackendName(): string {
 
 /** The OS opens call links with this app. The `--` ends Chromium's switch parsing, so a crafted
  *  link can never become a command-line switch (CVE-2018-1000006). In development the command
- *  is `electron <app path> -- <link>`. */
+ *  is `electron <app path> -- <link>`. On Windows, setAsDefaultProtocolClient would overwrite
+ *  HKCU\Software\Classes\tel (taking it from Teams or Zoom, and surviving uninstall); there the
+ *  installer registers Capabilities/URLAssociations and the user picks us in Default Apps, so at
+ *  run time only our own scheme is claimed. */
 function registerLinkSchemes(): void {
   const args = process.defaultApp && process.argv[1] ? [resolve(process.argv[1]), '--'] : ['--'];
-  for (const scheme of LINK_SCHEMES) app.setAsDefaultProtocolClient(scheme, process.execPath, args);
+  const schemes = process.platform === 'win32' ? (['tsunagu'] as const) : LINK_SCHEMES;
+  for (const scheme of schemes) app.setAsDefaultProtocolClient(scheme, process.execPath, args);
 }
 
 async function start(): Promise<void> {
@@ -85,6 +91,7 @@ async function start(): Promise<void> {
       services!.settings.setDesktop({ ...desktop, doNotDisturb: !desktop.doNotDisturb });
     },
     quit: () => app.quit(),
+    isDoNotDisturb: () => services?.settings.view().desktop.doNotDisturb ?? false,
     // The tray is first drawn while the services are still being built: fall back to the OS locale.
     labels: () => {
       const view = services?.settings.view();
@@ -124,6 +131,8 @@ async function start(): Promise<void> {
     return contentSecurityPolicy(account ? [account.wsServer] : []);
   });
   registerLinkSchemes();
+  // Windows toast buttons (応答 / 拒否) and clicks, including a click that cold-starts the app.
+  if (process.platform === 'win32') Notification.handleActivation((details) => main.alerts.handleToastActivation([details.arguments]));
 
   const bounds = fitBounds(main.settings.windowBounds(), screen.getAllDisplays().map((d) => d.workArea));
   window = new BrowserWindow({ ...mainWindowOptions(join(outDir, 'preload', 'index.cjs')), ...(bounds ?? {}) });
@@ -149,4 +158,10 @@ async function start(): Promise<void> {
   for (const url of earlyLinks.splice(0)) main.links.handleLink(url);
 
   await window.loadURL(appPageUrl());
+  void startAutoUpdate({
+    isPackaged: app.isPackaged,
+    resourcesPath: process.resourcesPath,
+    loadUpdater: async () => (await import('electron-updater')).default.autoUpdater,
+    log,
+  });
 }

@@ -80,6 +80,19 @@ def arc_band(cx, cy, r, half_width, start_deg, end_deg):
     return inside
 
 
+def ellipse(cx, cy, a, b, angle_deg):
+    """An ellipse with semi-axes a (along angle_deg) and b."""
+    t = math.radians(angle_deg)
+    c, s = math.cos(t), math.sin(t)
+
+    def inside(x, y):
+        dx, dy = x - cx, y - cy
+        u, v = dx * c + dy * s, -dx * s + dy * c
+        return (u / a) ** 2 + (v / b) ** 2 <= 1
+
+    return inside
+
+
 def union(*shapes):
     return lambda x, y: any(s(x, y) for s in shapes)
 
@@ -94,20 +107,20 @@ def scaled(shape, cx, cy, k):
 
 
 def handset():
-    """A classic telephone handset lying diagonally: a curved grip whose ends carry the ear
-    and mouth pieces, which point towards the inside of the curve (towards the face)."""
-    # Grip: an arc around the top-right corner, convex towards the bottom-left.
-    cx, cy, r = 0.80, 0.20, 0.50
-    grip = arc_band(cx, cy, r, 0.085, 95, 175)
+    """A classic telephone handset lying diagonally: a curved grip around the top-right corner,
+    convex towards the bottom-left, with an oval ear and mouth piece at its two ends."""
+    cx, cy, r = 0.80, 0.20, 0.56
+    start, end = 100, 170  # degrees: the mouthpiece end (bottom) and the earpiece end (left)
+    # The band stops short of the pads so its square ends never poke out of them.
+    grip = arc_band(cx, cy, r, 0.10, start + 6, end - 6)
 
     def piece(angle_deg):
-        # A pad at the end of the grip, reaching inwards along the radius.
+        # An oval lying along the grip's direction, set slightly inside the curve.
         a = math.radians(angle_deg)
-        ox, oy = cx + (r + 0.02) * math.cos(a), cy + (r + 0.02) * math.sin(a)
-        ix, iy = cx + (r - 0.20) * math.cos(a), cy + (r - 0.20) * math.sin(a)
-        return capsule(ox, oy, ix, iy, 0.12)
+        px, py = cx + (r - 0.07) * math.cos(a), cy + (r - 0.07) * math.sin(a)
+        return ellipse(px, py, 0.20, 0.12, angle_deg + 90)
 
-    return union(grip, piece(101), piece(169))
+    return union(grip, piece(start), piece(end))
 
 
 def exclamation():
@@ -192,7 +205,7 @@ def write_png(path, rows, size):
 
 LAMP = circle(0.5, 0.5, 0.47)
 RIM = ring(0.5, 0.5, 0.47, 0.415)
-GLYPH_SCALE = 0.62
+GLYPH_SCALE = 0.68
 
 
 def lamp(colour, glyph, halo=False):
@@ -206,7 +219,7 @@ def lamp(colour, glyph, halo=False):
     if not halo:
         # A slightly darker rim keeps the lamp's edge visible on a light taskbar.
         layers.append((RIM, BLACK, 0.18))
-    k = GLYPH_SCALE * (0.80 if halo else 1.0)
+    k = GLYPH_SCALE * (0.88 if halo else 1.0)
     layers.append((scaled(glyph, 0.5, 0.5, k), WHITE, 1.0))
     return layers
 

@@ -2,7 +2,7 @@ import type { CallEnded, PhoneStatus } from '../../src-preload/contract';
 import type { UiLanguage } from '../../src-preload/language';
 import type { HistoryService } from '../history/history-service';
 import type { SendEvent } from '../ipc/events';
-import { incomingCallNotification, missedCallNotification } from '../notify/notification-content';
+import { incomingCallNotification, missedCallNotification, parseToastActivation } from '../notify/notification-content';
 import { trayPresentation, type TrayPresentation } from '../tray/tray-presentation';
 import type { DesktopPorts, NotificationHandle } from './desktop-ports';
 
@@ -87,6 +87,25 @@ export function createCallAlerts(deps: CallAlertsDeps) {
         { click: () => deps.ports.showWindow(), action: () => undefined },
       );
       refreshTray();
+    },
+
+    /**
+     * Windows may start (or hand to the running instance) the app with a toast's activation
+     * arguments ("answer:<uuid>", "decline:<uuid>", "show"). Only what parseToastActivation
+     * accepts is acted on, and answer/decline carry the call id, so a stale toast cannot act on
+     * a newer call. Returns whether an activation was found.
+     */
+    handleToastActivation(argv: readonly string[]): boolean {
+      for (const arg of argv) {
+        const activation = parseToastActivation(arg);
+        if (!activation) continue;
+        deps.ports.showWindow();
+        if (activation.action === 'answer' || activation.action === 'decline') {
+          command(activation.action === 'answer' ? 'answer' : 'reject', activation.callId);
+        }
+        return true;
+      }
+      return false;
     },
 
     /** The user looked at the phone: missed calls are seen. */

@@ -7,6 +7,8 @@ export interface ElectronPortsDeps {
   assetsDir: string;
   getWindow(): BrowserWindow | null;
   toggleDoNotDisturb(): void;
+  /** The setting itself: the icon shows 着信中 over 取り込み中 while ringing, the tick must not. */
+  isDoNotDisturb(): boolean;
   quit(): void;
   labels(): { show: string; dndToggle: string; quit: string };
 }
@@ -41,7 +43,7 @@ export function createElectronPorts(deps: ElectronPortsDeps): DesktopPorts {
         ...last.menuStatusLines.map((line) => ({ label: line, enabled: false })),
         { type: 'separator' },
         { label: labels.show, click: showWindow },
-        { label: labels.dndToggle, type: 'checkbox', checked: last.icon === 'dnd', click: () => deps.toggleDoNotDisturb() },
+        { label: labels.dndToggle, type: 'checkbox', checked: deps.isDoNotDisturb(), click: () => deps.toggleDoNotDisturb() },
         { type: 'separator' },
         { label: labels.quit, click: () => deps.quit() },
       ]),

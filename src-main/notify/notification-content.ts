@@ -100,6 +100,8 @@ function cleanText(raw: string): { text: string; cut: boolean } {
   }
   const text = input
     .replace(LONE_SURROGATE, '\uFFFD')
+    // JavaScript's \s counts the BOM (U+FEFF) as a space; it is a zero-width character to us.
+    .replace(/\uFEFF/g, '')
     // Whitespace first, so "Yamada\nTaro" becomes "Yamada Taro" rather than "YamadaTaro"
     // (line breaks are controls too).
     .replace(WHITESPACE, ' ')
@@ -115,10 +117,10 @@ function isHighSurrogate(code: number): boolean {
 }
 
 /**
- * Truncates `text` so that `measure(result) <= maxLength`, cutting only between grapheme
+ * Returns `escape(text)` cut to at most `maxLength` code units, cutting only between grapheme
  * clusters (never inside a surrogate pair, an emoji sequence or a base + combining mark) and
- * ending with an ellipsis when anything was cut. `escape` is applied to the kept text, so the
- * cap holds for the escaped form the OS receives.
+ * ending with an ellipsis when anything was cut (or `forceEllipsis` says the input already
+ * was). Escaping before measuring makes the cap hold for the form the OS receives.
  */
 function fit(text: string, maxLength: number, forceEllipsis: boolean, escape: (s: string) => string): string {
   const limit = Math.max(0, Math.floor(maxLength));
@@ -305,10 +307,10 @@ function toastXml(spec: ToastSpec): string {
  * The notification for a ringing call, as CloudPhone Biz shows it: title "着信: <name or
  * number>", body the number (when the name took the title) and "着信先: <line>".
  *
- * silent is true on every platform: the app plays its own ringtone (per account, looping,
- * stopped the moment the call is answered or cancelled), and an OS chime on top of it would
- * double the ring; on Windows the incomingCall scenario would even loop a second, different
- * ringtone for as long as the toast is up. The missed-call notification keeps the OS sound.
+ * silent is true on every platform: the app plays its own ringtone while the call rings and
+ * stops it when the call is answered, declined or cancelled; an OS chime on top of it would
+ * double the ring, and on Windows the incomingCall scenario would even loop the system's own
+ * call ringtone for as long as the toast is up. The missed-call notification keeps the sound.
  */
 export function incomingCallNotification(
   info: IncomingCallInfo,
@@ -352,9 +354,10 @@ export function incomingCallNotification(
 
 /**
  * The notification left behind by unanswered calls. One call: "不在着信: <who>" with the same
- * body as the incoming one. Several (the glue replaces the previous one): "不在着信 3件" with
- * "最新: <who>". No buttons: calling back is done from the history a click opens. Not silent:
- * the ringing has stopped, and this is the sound that tells someone back at their desk.
+ * body as the incoming one. Several unseen (`count` > 1): "不在着信 3件" with "最新: <who>".
+ * No buttons: calling back is done from the history a click opens. Not silent: the ring has
+ * stopped, so this is the only sound a missed call makes, and like any notification it then
+ * follows the user's OS settings (Focus / 応答不可 modes mute it there).
  */
 export function missedCallNotification(
   info: IncomingCallInfo & { count: number },

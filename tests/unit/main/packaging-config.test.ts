@@ -32,6 +32,14 @@ describe('electron-builder.yml', () => {
     expect(readFileSync(join(ROOT, config.mac.entitlements), 'utf8')).toContain('com.apple.security.device.audio-input');
   });
 
+  it('registers call links on every platform: NSIS include, Linux scheme handlers, tray icons shipped', () => {
+    expect(config.nsis.include).toBe('assets/installer.nsh');
+    expect(readFileSync(join(ROOT, config.nsis.include), 'utf8')).toContain('URLAssociations');
+    expect(config.linux.mimeTypes).toEqual(config.protocols[0].schemes.map((s: string) => `x-scheme-handler/${s}`));
+    expect(config.extraResources).toContainEqual({ from: 'assets/tray', to: 'tray', filter: ['*.png'] });
+    expect(config.nsis).toMatchObject({ oneClick: false, allowToChangeInstallationDirectory: true, createDesktopShortcut: 'always', createStartMenuShortcut: true, license: 'assets/license.txt' });
+  });
+
   it('ships only the built app, whose entry point is the built main bundle', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     expect(config.files).toEqual(['out/**', 'package.json']);

@@ -151,7 +151,7 @@ describe('notificationText (the sanitiser)', () => {
     ['collapses whitespace and line breaks', '  山田\r\n\t太郎 \u3000 様 ', '山田 太郎 様'],
     ['strips an RTL override', 'evil\u202Egnp.exe', 'evilgnp.exe'],
     ['strips isolates and marks', '\u2066a\u2069\u200Eb\u200Fc\u061C', 'abc'],
-    ['strips zero-width characters', 'ya\u200Bma\u200Dda\uFEFF\u2060', 'yamada'],
+    ['strips zero-width characters', 'ya\u200Bma\u200Dd\uFEFFa\u2060', 'yamada'],
     ['strips C0 controls and DEL', 'a\u0000b\u0007c\u007Fd', 'abcd'],
     ['keeps markup as text (escaping is the caller’s job)', '<b>x</b> &amp;', '<b>x</b> &amp;'],
     ['replaces a lone surrogate', 'a\uD800b', 'a\uFFFDb'],
