@@ -10,7 +10,7 @@ export interface ElectronPortsDeps {
   /** The setting itself: the icon shows 着信中 over 取り込み中 while ringing, the tick must not. */
   isDoNotDisturb(): boolean;
   quit(): void;
-  labels(): { show: string; dndToggle: string; quit: string };
+  labels(): { show: string; hide: string; dndToggle: string; quit: string };
 }
 
 /** The real OS surfaces behind DesktopPorts. Thin on purpose: the decisions are made in
@@ -42,7 +42,9 @@ export function createElectronPorts(deps: ElectronPortsDeps): DesktopPorts {
       Menu.buildFromTemplate([
         ...last.menuStatusLines.map((line) => ({ label: line, enabled: false })),
         { type: 'separator' },
-        { label: labels.show, click: showWindow },
+        deps.getWindow()?.isVisible()
+          ? { label: labels.hide, click: () => deps.getWindow()?.hide() }
+          : { label: labels.show, click: showWindow },
         { label: labels.dndToggle, type: 'checkbox', checked: deps.isDoNotDisturb(), click: () => deps.toggleDoNotDisturb() },
         { type: 'separator' },
         { label: labels.quit, click: () => deps.quit() },
@@ -51,7 +53,10 @@ export function createElectronPorts(deps: ElectronPortsDeps): DesktopPorts {
   };
 
   return {
-    showWindow,
+    showWindow: () => {
+      showWindow();
+      rebuildMenu();
+    },
     notify(content, on) {
       if (!Notification.isSupported()) return { close: () => undefined };
       const notification = new Notification({

@@ -54,6 +54,7 @@ export const TRAY_LABELS = {
     missedCalls: (count: number): string => `不在着信 ${count}件`,
     unnamedAccount: '(名前なし)',
     show: 'Tsunagu を表示',
+    hide: 'ウィンドウを隠す',
     quit: '終了',
   },
   en: {
@@ -73,6 +74,7 @@ export const TRAY_LABELS = {
     missedCalls: (count: number): string => (count === 1 ? '1 missed call' : `${count} missed calls`),
     unnamedAccount: '(unnamed)',
     show: 'Show Tsunagu',
+    hide: 'Hide window',
     quit: 'Quit',
   },
 } as const satisfies Record<TrayLanguage, Record<string, string | ((count: number) => string)>>;

@@ -42,7 +42,7 @@ vi.mock('electron', () => ({
 const { createElectronPorts } = await import('../../../src-main/desktop/electron-ports');
 
 function ports() {
-  const window = { isMinimized: () => true, restore: vi.fn(), show: vi.fn(), focus: vi.fn() };
+  const window = { isMinimized: () => true, restore: vi.fn(), show: vi.fn(), focus: vi.fn(), hide: vi.fn(), visible: false, isVisible: () => window.visible };
   const toggle = vi.fn();
   const p = createElectronPorts({
     assetsDir: '/assets',
@@ -50,7 +50,7 @@ function ports() {
     toggleDoNotDisturb: toggle,
     isDoNotDisturb: () => true,
     quit: vi.fn(),
-    labels: () => ({ show: 'Tsunagu を表示', dndToggle: '応答不可', quit: '終了' }),
+    labels: () => ({ show: 'Tsunagu を表示', hide: 'ウィンドウを隠す', dndToggle: '応答不可', quit: '終了' }),
   });
   return { p, window, toggle };
 }
@@ -96,6 +96,18 @@ describe('electron ports', () => {
     expect(dnd.checked).toBe(true);
     dnd.click!();
     expect(toggle).toHaveBeenCalled();
+  });
+
+  it('the tray menu offers show when hidden and hide when shown', () => {
+    const { p, window } = ports();
+    p.updateTray({ icon: 'registered', tooltip: 'Tsunagu — 通話可能', menuStatusLines: [], badgeCount: 0 });
+    const labels = () => (created.menus.at(-1) as { label?: string }[]).map((i) => i.label);
+    expect(labels()).toContain('Tsunagu を表示');
+    window.visible = true;
+    p.showWindow();
+    expect(labels()).toContain('ウィンドウを隠す');
+    (created.menus.at(-1) as { label?: string; click?: () => void }[]).find((i) => i.label === 'ウィンドウを隠す')!.click!();
+    expect(window.hide).toHaveBeenCalled();
   });
 
   it('reports refused or unparsable shortcuts as false and sets the login item to start in the tray', () => {

@@ -110,6 +110,9 @@ vi.mock('electron-store', async () => {
 
 describe('src-main/index.ts', () => {
   it('composes the app in the right order with the secure defaults', async () => {
+    // A cold start with a link on the command line (Windows/Linux) …
+    const argv = process.argv;
+    process.argv = [...argv, '--', 'tel:0120-000-111'];
     await import('../../../src-main/index');
     expect(calls.slice(0, 2)).toEqual(['registerScheme', 'lock']);
     readyResolve();
@@ -123,14 +126,21 @@ describe('src-main/index.ts', () => {
     expect(protocolClients.map((c) => c[0])).toEqual(['tel', 'sip', 'sips', 'callto', 'tsunagu']);
     for (const client of protocolClients) expect((client[2] as string[]).at(-1)).toBe('--');
 
-    // A second launch with a link hands it over; once the page is ready, it is delivered.
-    appListeners.get('second-instance')!({}, ['Tsunagu.exe', '--', 'tel:03-1234-5678']);
-    expect(sentToPage.filter((m) => m[0] === 'tsunagu:event:dial-request')).toEqual([]);
+    // The cold-start link waits until the page says it is ready, then is delivered once.
+    const dialRequests = () => sentToPage.filter((m) => m[0] === 'tsunagu:event:dial-request').map((m) => m[1]);
+    expect(dialRequests()).toEqual([]);
     const frame = { url: 'app://tsunagu/index.html' };
     await handlerFns.get('tsunagu:app:renderer-ready')!({ senderFrame: frame, sender: { mainFrame: frame } }, undefined);
-    expect(sentToPage.filter((m) => m[0] === 'tsunagu:event:dial-request')).toEqual([
-      ['tsunagu:event:dial-request', { target: '0312345678', dialImmediately: false }],
+    expect(dialRequests()).toEqual([{ target: '0120000111', dialImmediately: false }]);
+
+    // macOS open-url and a second launch's argv (Windows/Linux) go straight to the ready page.
+    appListeners.get('open-url')!({ preventDefault: () => undefined }, 'sip:1002@lab.test');
+    appListeners.get('second-instance')!({}, ['Tsunagu.exe', '--', 'tel:03-1234-5678']);
+    expect(dialRequests().slice(1)).toEqual([
+      { target: 'sip:1002@lab.test', dialImmediately: false },
+      { target: '0312345678', dialImmediately: false },
     ]);
+    process.argv = argv;
     temp.cleanup();
   });
 });
