@@ -57,6 +57,15 @@ export function createTsunaguApi(transport: BridgeTransport) {
       getCredentials: () => call('tsunagu:phone:get-credentials', undefined),
       reportStatus: (status: RequestOf<'tsunagu:phone:report-status'>) => call('tsunagu:phone:report-status', status),
     }),
+    contacts: Object.freeze({
+      list: (request: RequestOf<'tsunagu:contacts:list'>) => call('tsunagu:contacts:list', request),
+      search: (query: string, limit = 100) => call('tsunagu:contacts:search', { query, limit }),
+      get: (id: number) => call('tsunagu:contacts:get', { id }),
+      create: (contact: RequestOf<'tsunagu:contacts:create'>) => call('tsunagu:contacts:create', contact),
+      update: (id: number, contact: RequestOf<'tsunagu:contacts:create'>) => call('tsunagu:contacts:update', { id, contact }),
+      delete: (id: number) => call('tsunagu:contacts:delete', { id }),
+      lookup: (number: string) => call('tsunagu:contacts:lookup', { number }),
+    }),
     app: Object.freeze({
       /** Call once the page has subscribed to events; main then delivers what it queued. */
       rendererReady: () => call('tsunagu:app:renderer-ready', undefined),

@@ -99,6 +99,8 @@ export const DesktopPreferences = z.strictObject({
   bringToFrontOnRing: z.boolean(),
   /** Do not disturb: incoming calls are declined as busy, the tray shows it. */
   doNotDisturb: z.boolean(),
+  /** Ask 「〇〇に発信しますか?」 before calling from the phonebook or history. */
+  confirmBeforeDial: z.boolean(),
   shortcuts: z.strictObject({ answer: Accelerator, hangup: Accelerator, mute: Accelerator, focusDialer: Accelerator }),
 });
 export type DesktopPreferences = z.infer<typeof DesktopPreferences>;
@@ -110,6 +112,7 @@ export const DEFAULT_DESKTOP_PREFERENCES: DesktopPreferences = {
   startAtLogin: false,
   bringToFrontOnRing: false,
   doNotDisturb: false,
+  confirmBeforeDial: true,
   shortcuts: { answer: '', hangup: '', mute: '', focusDialer: '' },
 };
 
@@ -191,6 +194,58 @@ export const HistoryListRequest = z.strictObject({
 });
 export type HistoryListRequest = z.input<typeof HistoryListRequest>;
 
+// ---------------------------------------------------------------------------------------------
+// Personal phonebook (個別電話帳).
+
+export const ContactNumber = z.strictObject({
+  /** 会社 / 携帯 / 内線 / 自宅 / FAX, or free text. */
+  label: PlainText(32),
+  /** As the user typed it, kept for display; matching uses a normalised copy stored in main. */
+  number: z.string().trim().min(1, 'validation.required').max(64, 'validation.tooLong').regex(/^[0-9０-９+＋*＊#＃()（）\-‐‑‒–—―ー−－.．\s/]+$|^sips?:[^\s<>"]+$/, 'validation.phoneNumber'),
+});
+export type ContactNumber = z.infer<typeof ContactNumber>;
+
+/** Inline photo as a data URL, capped so one contact cannot bloat the database. */
+const PhotoDataUrl = z.string().max(280_000).regex(/^data:image\/(png|jpeg|webp);base64,[A-Za-z0-9+/=]+$/, 'validation.photo');
+
+export const ContactInput = z.strictObject({
+  name: PlainText(128).pipe(z.string().min(1, 'validation.required')),
+  /** Reading (フリガナ), hiragana or katakana. */
+  kana: PlainText(128),
+  company: PlainText(128),
+  department: PlainText(128),
+  numbers: z.array(ContactNumber).max(10),
+  // Empty, or an address. (A union would report zod's generic message, not our key.)
+  email: z.string().trim().max(254, 'validation.tooLong').refine((v) => v === '' || z.email().safeParse(v).success, 'validation.email'),
+  notes: z.string().max(2000, 'validation.tooLong'),
+  favourite: z.boolean(),
+  photo: PhotoDataUrl.nullable(),
+});
+export type ContactInput = z.infer<typeof ContactInput>;
+
+export const Contact = ContactInput.extend({ id: z.number().int(), updatedAt: z.number().int() });
+export type Contact = z.infer<typeof Contact>;
+
+/** A row of the phonebook list or search results: no photo bytes, no notes (fetched on open). */
+export const ContactSummary = z.strictObject({
+  id: z.number().int(),
+  name: z.string(),
+  kana: z.string(),
+  company: z.string(),
+  department: z.string(),
+  favourite: z.boolean(),
+  hasPhoto: z.boolean(),
+  /** The list's keyset cursor component (folded reading). */
+  sortKey: z.string(),
+  numbers: z.array(z.strictObject({ label: z.string(), number: z.string() })),
+});
+export type ContactSummary = z.infer<typeof ContactSummary>;
+
+export const ContactMatch = z.strictObject({ id: z.number().int(), name: z.string(), photo: z.string().nullable() });
+export type ContactMatch = z.infer<typeof ContactMatch>;
+
+const ContactId = z.number().int().positive();
+
 export const DialRequest = z.strictObject({
   /** Already-validated dial string or SIP URI. */
   target: z.string().min(1).max(256),
@@ -252,6 +307,23 @@ export const invokeContract = {
   'tsunagu:history:call-answered': { request: z.strictObject({ callId: CallId }), response: z.undefined() },
   'tsunagu:history:call-ended': { request: CallEnded, response: z.undefined() },
   'tsunagu:history:list': { request: HistoryListRequest, response: z.array(HistoryEntry) },
+  'tsunagu:contacts:list': {
+    request: z.strictObject({
+      limit: z.number().int().min(1).max(500),
+      after: z.strictObject({ favourite: z.boolean(), sortKey: z.string().max(512), id: ContactId }).optional(),
+    }),
+    response: z.array(ContactSummary),
+  },
+  'tsunagu:contacts:search': {
+    request: z.strictObject({ query: z.string().max(128), limit: z.number().int().min(1).max(500) }),
+    response: z.array(ContactSummary),
+  },
+  'tsunagu:contacts:get': { request: z.strictObject({ id: ContactId }), response: Contact },
+  'tsunagu:contacts:create': { request: ContactInput, response: Contact },
+  'tsunagu:contacts:update': { request: z.strictObject({ id: ContactId, contact: ContactInput }), response: Contact },
+  'tsunagu:contacts:delete': { request: z.strictObject({ id: ContactId }), response: z.undefined() },
+  /** Who is calling: the stored contact for a remote number (SIP user part, tel: URI, digits). */
+  'tsunagu:contacts:lookup': { request: z.strictObject({ number: z.string().max(512) }), response: ContactMatch.nullable() },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
 
 /** Main → renderer notifications. */

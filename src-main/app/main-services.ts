@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { resolveUiLanguage } from '../../src-preload/language';
+import { createContactsService } from '../contacts/contacts-service';
 import { openDatabase } from '../db/database';
 import { createCallAlerts } from '../desktop/call-alerts';
 import type { DesktopPorts } from '../desktop/desktop-ports';
@@ -52,6 +53,7 @@ export function createMainServices(deps: MainServicesDeps) {
 
   const db = openDatabase(join(deps.userDataDir, DATABASE_FILE_NAME));
   const history = createHistoryService(db, deps.clock);
+  const contacts = createContactsService(db, deps.clock);
   const interrupted = history.markInterruptedCalls();
   if (interrupted > 0) deps.log.warn(`${interrupted} call(s) were open when the app last stopped; marked interrupted`);
 
@@ -75,6 +77,7 @@ export function createMainServices(deps: MainServicesDeps) {
     language,
     bringToFrontOnRing: () => desktop().bringToFrontOnRing,
     doNotDisturb: () => desktop().doNotDisturb,
+    contactName: (number) => contacts.lookup(number)?.name ?? null,
   });
   const shortcuts = createShortcutService({ ports: deps.desktop, send: events.send, showWindow: () => deps.desktop.showWindow() });
   history.onCallEnded((ended) => alerts.callEnded(ended));
@@ -96,7 +99,7 @@ export function createMainServices(deps: MainServicesDeps) {
   alerts.refresh();
 
   const dispatch = createDispatcher({
-    handlers: createInvokeHandlers({ settings, history, links, alerts, shortcuts }),
+    handlers: createInvokeHandlers({ settings, history, links, alerts, shortcuts, contacts }),
     trustedOrigin: deps.trustedOrigin,
     log: deps.log,
   });
@@ -104,6 +107,7 @@ export function createMainServices(deps: MainServicesDeps) {
   return {
     settings,
     history,
+    contacts,
     links,
     alerts,
     shortcuts,

@@ -14,6 +14,8 @@ export interface CallAlertsDeps {
   language(): UiLanguage;
   bringToFrontOnRing(): boolean;
   doNotDisturb(): boolean;
+  /** The phonebook's name for a number: stored names win over what the caller claims. */
+  contactName(number: string): string | null;
 }
 
 export type CallAlerts = ReturnType<typeof createCallAlerts>;
@@ -58,7 +60,7 @@ export function createCallAlerts(deps: CallAlertsDeps) {
       if (ringing && ringing.callId !== call?.callId) closeRinging();
       if (call && !ringing) {
         const content = incomingCallNotification(
-          { callerName: call.remoteName, callerNumber: call.remoteNumber, calledLine: call.calledLine, callId: call.callId },
+          { callerName: deps.contactName(call.remoteNumber) ?? call.remoteName, callerNumber: call.remoteNumber, calledLine: call.calledLine, callId: call.callId },
           deps.platform,
           deps.language(),
         );
@@ -80,7 +82,7 @@ export function createCallAlerts(deps: CallAlertsDeps) {
       const entry = deps.history.get(ended.callId);
       deps.ports.notify(
         missedCallNotification(
-          { callerName: entry?.remoteName ?? null, callerNumber: entry?.remoteNumber ?? '', calledLine: entry?.localAccount ?? null, callId: ended.callId, count: missed },
+          { callerName: (entry && deps.contactName(entry.remoteNumber)) ?? entry?.remoteName ?? null, callerNumber: entry?.remoteNumber ?? '', calledLine: entry?.localAccount ?? null, callId: ended.callId, count: missed },
           deps.platform,
           deps.language(),
         ),

@@ -1,3 +1,4 @@
+import type { ContactsService } from '../contacts/contacts-service';
 import type { CallAlerts } from '../desktop/call-alerts';
 import type { ShortcutService } from '../desktop/shortcuts';
 import type { HistoryService } from '../history/history-service';
@@ -11,10 +12,11 @@ export interface HandlerServices {
   links: LinkRouter;
   alerts: CallAlerts;
   shortcuts: ShortcutService;
+  contacts: ContactsService;
 }
 
 /** Adapters only: each channel maps onto one service call. Logic lives in the services. */
-export function createInvokeHandlers({ settings, history, links, alerts, shortcuts }: HandlerServices): InvokeHandlers {
+export function createInvokeHandlers({ settings, history, links, alerts, shortcuts, contacts }: HandlerServices): InvokeHandlers {
   return {
     'tsunagu:settings:get': () => settings.view(),
     'tsunagu:settings:save-account': (input) => settings.saveAccount(input),
@@ -28,5 +30,12 @@ export function createInvokeHandlers({ settings, history, links, alerts, shortcu
     'tsunagu:history:call-answered': ({ callId }) => history.callAnswered(callId),
     'tsunagu:history:call-ended': (ended) => history.callEnded(ended),
     'tsunagu:history:list': (request) => history.list(request),
+    'tsunagu:contacts:list': ({ limit, after }) => contacts.list(limit, after),
+    'tsunagu:contacts:search': ({ query, limit }) => contacts.search(query, limit),
+    'tsunagu:contacts:get': ({ id }) => contacts.get(id),
+    'tsunagu:contacts:create': (contact) => contacts.create(contact),
+    'tsunagu:contacts:update': ({ id, contact }) => contacts.update(id, contact),
+    'tsunagu:contacts:delete': ({ id }) => contacts.delete(id),
+    'tsunagu:contacts:lookup': ({ number }) => contacts.lookup(number),
   };
 }

@@ -1,4 +1,4 @@
-import type { CallCommand, PhoneStatus, SipCredentials } from '../../src-preload/contract';
+import type { CallCommand, ContactMatch, PhoneStatus, SipCredentials } from '../../src-preload/contract';
 import type { TsunaguApi } from '../../src-preload/api';
 import type {
   CallInfo,
@@ -22,6 +22,8 @@ export interface PhoneView {
   /** Bumped whenever a call ends, so the history view knows to reload. */
   historyVersion: number;
   muted: boolean;
+  /** The phonebook entry for the current call's number, once looked up. */
+  contact: ContactMatch | null;
   /** Bumped when something (a global shortcut) asks for the number field to take focus. */
   focusDialerRequests: number;
 }
@@ -67,6 +69,7 @@ export class PhoneController {
     actionError: null,
     historyVersion: 0,
     muted: false,
+    contact: null,
     focusDialerRequests: 0,
   };
   private doNotDisturb = false;
@@ -84,7 +87,11 @@ export class PhoneController {
     engine.onCall((event) => {
       switch (event.type) {
         case 'started':
-          this.update({ call: event.call, remoteStream: null, lastEnded: null, actionError: null, muted: false });
+          this.update({ call: event.call, remoteStream: null, lastEnded: null, actionError: null, muted: false, contact: null });
+          // The ring shows the number at once; the stored name follows when the lookup answers.
+          void bridge.contacts.lookup(event.call.remoteNumber).then((result) => {
+            if (result.ok && result.value && this.view.call?.id === event.call.id) this.update({ contact: result.value });
+          });
           // Do not disturb: decline at once as busy; the caller hears busy, history says 拒否.
           if (this.doNotDisturb && event.call.direction === 'incoming') queueMicrotask(() => void this.engine.reject());
           this.record(() =>

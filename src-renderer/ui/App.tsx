@@ -4,12 +4,15 @@ import type { SettingsView } from '../../src-preload/contract';
 import type { TsunaguApi } from '../../src-preload/api';
 import type { PhoneController } from '../app/phone-controller';
 import { resolveLanguage } from '../i18n';
+import { ConfirmDialog } from './ConfirmDialog';
 import { HistoryPanel } from './HistoryPanel';
+import { normalizeDialInput } from './keypad/dial-string';
+import { PhonebookPanel } from './phonebook/PhonebookPanel';
 import { PhonePanel } from './PhonePanel';
 import { SettingsPanel } from './SettingsPanel';
 import { StatusLamp } from './StatusLamp';
 
-type Tab = 'phone' | 'history' | 'settings';
+type Tab = 'phone' | 'phonebook' | 'history' | 'settings';
 
 export function App(props: { bridge: TsunaguApi; controller: PhoneController; initialSettings: SettingsView | null }) {
   const { bridge, controller } = props;
@@ -18,6 +21,19 @@ export function App(props: { bridge: TsunaguApi; controller: PhoneController; in
   const [settings, setSettings] = useState(props.initialSettings);
   const [tab, setTab] = useState<Tab>(props.initialSettings?.account ? 'phone' : 'settings');
   const [dialInput, setDialInput] = useState('');
+  const [confirmDial, setConfirmDial] = useState<{ number: string; name: string } | null>(null);
+
+  const dialNow = (number: string) => {
+    const target = normalizeDialInput(number);
+    setTab('phone');
+    setDialInput(target);
+    if (target) void controller.dial(target);
+  };
+  // Calling from the phonebook or history asks first, as users know it (a setting turns it off).
+  const requestDial = (number: string, name: string) => {
+    if (settings?.desktop.confirmBeforeDial ?? true) setConfirmDial({ number, name });
+    else dialNow(number);
+  };
 
   useEffect(() => bridge.onSettingsChanged(setSettings), [bridge]);
   useEffect(() => {
@@ -63,7 +79,7 @@ export function App(props: { bridge: TsunaguApi; controller: PhoneController; in
         )}
       </header>
       <nav className="tabs" role="tablist">
-        {(['phone', 'history', 'settings'] as const).map((name) => (
+        {(['phone', 'phonebook', 'history', 'settings'] as const).map((name) => (
           <button key={name} role="tab" aria-selected={shownTab === name} className={shownTab === name ? 'tab active' : 'tab'} onClick={() => setTab(name)} data-testid={`tab-${name}`}>
             {t(`tabs.${name}`)}
           </button>
@@ -71,9 +87,20 @@ export function App(props: { bridge: TsunaguApi; controller: PhoneController; in
       </nav>
       <main className="content">
         {shownTab === 'phone' && <PhonePanel controller={controller} view={view} dialInput={dialInput} setDialInput={setDialInput} />}
+        {shownTab === 'phonebook' && <PhonebookPanel bridge={bridge} onDial={requestDial} />}
         {shownTab === 'history' && <HistoryPanel bridge={bridge} version={view.historyVersion} />}
         {shownTab === 'settings' && <SettingsPanel bridge={bridge} settings={settings} inCall={view.phase !== 'idle'} onSaved={setSettings} />}
       </main>
+      {confirmDial && (
+        <ConfirmDialog
+          message={t('phonebook.confirmDial', { name: confirmDial.name || confirmDial.number })}
+          onNo={() => setConfirmDial(null)}
+          onYes={() => {
+            setConfirmDial(null);
+            dialNow(confirmDial.number);
+          }}
+        />
+      )}
     </div>
   );
 }

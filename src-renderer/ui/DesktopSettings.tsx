@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { DesktopPreferences, DesktopStatus, SettingsView, ShortcutAction } from '../../src-preload/contract';
 import type { TsunaguApi } from '../../src-preload/api';
 
-const FLAGS = ['dialImmediately', 'closeToTray', 'startMinimized', 'startAtLogin', 'bringToFrontOnRing', 'doNotDisturb'] as const;
+const FLAGS = ['dialImmediately', 'confirmBeforeDial', 'closeToTray', 'startMinimized', 'startAtLogin', 'bringToFrontOnRing', 'doNotDisturb'] as const;
 const ACTIONS: ShortcutAction[] = ['answer', 'hangup', 'mute', 'focusDialer'];
 
 /** Tray, start-up, link and shortcut behaviour. Saved as a whole through the bridge; main

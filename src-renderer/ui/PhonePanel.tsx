@@ -75,7 +75,9 @@ export function PhonePanel({ controller, view, dialInput, setDialInput }: Props)
     }
   };
 
-  const remoteLabel = call ? call.remoteName || call.remoteNumber || t('call.unknownCaller') : null;
+  // A stored contact's name wins over the display name the caller sends about themselves.
+  const remoteName = view.contact?.name ?? call?.remoteName ?? null;
+  const remoteLabel = call ? remoteName || call.remoteNumber || t('call.unknownCaller') : null;
 
   return (
     <section className="phone" aria-label={t('tabs.phone')}>
@@ -85,8 +87,9 @@ export function PhonePanel({ controller, view, dialInput, setDialInput }: Props)
       {call && phase !== 'idle' ? (
         <div className="remote" data-testid="remote-party">
           {/* Caller names are hostile input: React renders them as text, never as markup. */}
+          {view.contact?.photo && <img className="remote-photo" data-testid="remote-photo" src={view.contact.photo} alt="" />}
           <div className="remote-name" data-testid="remote-name">{remoteLabel}</div>
-          {call.remoteName && <div className="remote-number" data-testid="remote-number">{call.remoteNumber}</div>}
+          {remoteName && <div className="remote-number" data-testid="remote-number">{call.remoteNumber}</div>}
         </div>
       ) : (
         view.lastEnded && (

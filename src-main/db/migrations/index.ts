@@ -1,5 +1,6 @@
 import type { Migration } from '../migrate';
 import { migration001CallHistory } from './001-call-history';
+import { migration002Contacts } from './002-contacts';
 
 /** Every schema change, in order. Append only: never edit a migration that has shipped. */
-export const migrations: readonly Migration[] = [migration001CallHistory];
+export const migrations: readonly Migration[] = [migration001CallHistory, migration002Contacts];

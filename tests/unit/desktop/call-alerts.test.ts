@@ -17,6 +17,7 @@ function setup(platform = 'darwin', flags: { dnd?: boolean; front?: boolean } = 
     language: () => 'ja',
     bringToFrontOnRing: () => flags.front ?? false,
     doNotDisturb: () => flags.dnd ?? false,
+    contactName: (number) => (number === '0120000111' ? '株式会社サンプル 受付' : null),
   });
   return { desktop, sent, alerts };
 }
@@ -55,6 +56,13 @@ describe('call alerts', () => {
       ['tsunagu:event:call-command', { command: 'answer', callId: CALL }],
       ['tsunagu:event:call-command', { command: 'reject', callId: OTHER }],
     ]);
+  });
+
+  it('names a stored caller from the phonebook rather than from the caller’s own claim', () => {
+    const { desktop, alerts } = setup();
+    alerts.report({ ...status('ringing'), call: { ...status('ringing').call!, remoteNumber: '0120000111', remoteName: 'Totally Legit Bank' } });
+    expect(desktop.notifications[0]!.content.title).toContain('株式会社サンプル 受付');
+    expect(desktop.notifications[0]!.content.title).not.toContain('Legit');
   });
 
   it('shows the window on ring only when asked to', () => {

@@ -1,0 +1,153 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Contact, ContactSummary } from '../../../src-preload/contract';
+import type { TsunaguApi } from '../../../src-preload/api';
+import { ConfirmDialog } from '../ConfirmDialog';
+import { ContactForm } from './ContactForm';
+
+const PAGE = 100;
+
+type Mode = { kind: 'list' } | { kind: 'edit'; contact: Contact | null };
+
+/**
+ * The personal phonebook: search-as-you-type (name, reading, number; kana- and format-aware in
+ * main), favourites first and callable in one click, add / edit / delete with confirmation.
+ * Without a query the list pages in with a keyset cursor as the user scrolls.
+ */
+export function PhonebookPanel(props: { bridge: TsunaguApi; onDial: (number: string, name: string) => void }) {
+  const { bridge, onDial } = props;
+  const { t } = useTranslation();
+  const [query, setQuery] = useState('');
+  const [rows, setRows] = useState<ContactSummary[]>([]);
+  const [more, setMore] = useState(false);
+  const [mode, setMode] = useState<Mode>({ kind: 'list' });
+  const [deleting, setDeleting] = useState<ContactSummary | null>(null);
+  const [version, setVersion] = useState(0);
+  const latest = useRef(0);
+
+  // Each keystroke searches; only the newest answer is shown (earlier ones may arrive later).
+  useEffect(() => {
+    const ticket = ++latest.current;
+    const request = query.trim() ? bridge.contacts.search(query, PAGE) : bridge.contacts.list({ limit: PAGE });
+    void request.then((result) => {
+      if (ticket !== latest.current || !result.ok) return;
+      setRows(result.value);
+      setMore(!query.trim() && result.value.length === PAGE);
+    });
+  }, [bridge, query, version]);
+
+  const loadMore = useCallback(async () => {
+    const last = rows.at(-1);
+    if (!last) return;
+    const result = await bridge.contacts.list({ limit: PAGE, after: { favourite: last.favourite, sortKey: last.sortKey, id: last.id } });
+    if (!result.ok) return;
+    setRows((current) => [...current, ...result.value]);
+    setMore(result.value.length === PAGE);
+  }, [bridge, rows]);
+
+  if (mode.kind === 'edit') {
+    return (
+      <ContactForm
+        contact={mode.contact}
+        onCancel={() => setMode({ kind: 'list' })}
+        onSave={async (input) => {
+          const result = mode.contact ? await bridge.contacts.update(mode.contact.id, input) : await bridge.contacts.create(input);
+          if (!result.ok) return result.error;
+          setMode({ kind: 'list' });
+          setVersion((v) => v + 1);
+          return null;
+        }}
+      />
+    );
+  }
+
+  const favourites = query.trim() ? [] : rows.filter((row) => row.favourite && row.numbers.length > 0);
+
+  return (
+    <section className="phonebook">
+      <div className="phonebook-bar">
+        <input
+          type="search"
+          className="search"
+          data-testid="phonebook-search"
+          placeholder={t('phonebook.search')}
+          aria-label={t('phonebook.search')}
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+        />
+        <button type="button" className="action call small" data-testid="contact-add" onClick={() => setMode({ kind: 'edit', contact: null })}>
+          {t('phonebook.add')}
+        </button>
+      </div>
+      {favourites.length > 0 && (
+        <div className="favourites" aria-label={t('phonebook.favourites')} data-testid="favourites">
+          {favourites.map((row) => (
+            <button key={row.id} type="button" className="favourite" data-testid="favourite-call" onClick={() => onDial(row.numbers[0]!.number, row.name)}>
+              ★ {row.name}
+            </button>
+          ))}
+        </div>
+      )}
+      {rows.length === 0 ? (
+        <p className="empty" data-testid="phonebook-empty">
+          {t('phonebook.empty')}
+        </p>
+      ) : (
+        <ul className="contacts" data-testid="contact-list">
+          {rows.map((row) => (
+            <li key={row.id} className="contact-row" data-testid="contact-row">
+              <div className="contact-main">
+                <span className="contact-name" data-testid="contact-name">
+                  {row.favourite && '★ '}
+                  {row.name}
+                </span>
+                {row.kana && <span className="contact-kana">{row.kana}</span>}
+                {(row.company || row.department) && <span className="contact-org">{[row.company, row.department].filter(Boolean).join(' ')}</span>}
+              </div>
+              <div className="contact-numbers">
+                {row.numbers.map((n, i) => (
+                  <button key={i} type="button" className="number" data-testid="contact-dial" onClick={() => onDial(n.number, row.name)}>
+                    <small>{n.label}</small> {n.number}
+                  </button>
+                ))}
+              </div>
+              <div className="contact-actions">
+                <button
+                  type="button"
+                  className="link"
+                  data-testid="contact-edit"
+                  onClick={() =>
+                    void bridge.contacts.get(row.id).then((result) => {
+                      if (result.ok) setMode({ kind: 'edit', contact: result.value });
+                    })
+                  }
+                >
+                  {t('phonebook.edit')}
+                </button>
+                <button type="button" className="link danger" data-testid="contact-delete" onClick={() => setDeleting(row)}>
+                  {t('phonebook.delete')}
+                </button>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+      {more && (
+        <button type="button" className="link" data-testid="contacts-more" onClick={() => void loadMore()}>
+          {t('phonebook.more')}
+        </button>
+      )}
+      {deleting && (
+        <ConfirmDialog
+          message={t('phonebook.confirmDelete', { name: deleting.name })}
+          onNo={() => setDeleting(null)}
+          onYes={() => {
+            const id = deleting.id;
+            setDeleting(null);
+            void bridge.contacts.delete(id).then(() => setVersion((v) => v + 1));
+          }}
+        />
+      )}
+    </section>
+  );
+}
