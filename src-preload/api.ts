@@ -65,6 +65,9 @@ export function createTsunaguApi(transport: BridgeTransport) {
       update: (id: number, contact: RequestOf<'tsunagu:contacts:create'>) => call('tsunagu:contacts:update', { id, contact }),
       delete: (id: number) => call('tsunagu:contacts:delete', { id }),
       lookup: (number: string) => call('tsunagu:contacts:lookup', { number }),
+      chooseImport: () => call('tsunagu:contacts:import-choose', undefined),
+      applyImport: (token: string) => call('tsunagu:contacts:import-apply', { token }),
+      export: (format: RequestOf<'tsunagu:contacts:export'>['format']) => call('tsunagu:contacts:export', { format }),
     }),
     app: Object.freeze({
       /** Call once the page has subscribed to events; main then delivers what it queued. */

@@ -187,6 +187,37 @@ export const HistoryEntry = z.strictObject({
 });
 export type HistoryEntry = z.infer<typeof HistoryEntry>;
 
+/** The four marks users know: 発信 / 着信 / 不在 / 拒否 (an interrupted incoming call is 着信). */
+export const HistoryKind = z.enum(['outgoing', 'incoming', 'missed', 'rejected']);
+export type HistoryKind = z.infer<typeof HistoryKind>;
+/** The list's sortable columns: the number/name column, the talk-time column, the time column. */
+export const HistorySort = z.enum(['time', 'number', 'duration']);
+export type HistorySort = z.infer<typeof HistorySort>;
+
+export const HistoryQuery = z.strictObject({
+  /** Types to show; omitted or empty = all. */
+  kinds: z.array(HistoryKind).max(4).optional(),
+  /** Digits match the number (any format typed); anything else matches phonebook names. */
+  search: z.string().max(64).optional(),
+  sort: HistorySort,
+  direction: z.enum(['asc', 'desc']),
+  limit: z.number().int().min(1).max(500),
+  /** Opaque keyset cursor from the previous page's `nextCursor`. */
+  cursor: z.string().max(512).optional(),
+});
+export type HistoryQuery = z.input<typeof HistoryQuery>;
+
+export const HistoryRow = HistoryEntry.extend({
+  kind: HistoryKind,
+  /** The phonebook name for the number, resolved when the page is read: renaming a contact
+   *  renames their history. */
+  contactName: z.string().nullable(),
+});
+export type HistoryRow = z.infer<typeof HistoryRow>;
+
+export const HistoryPage = z.strictObject({ rows: z.array(HistoryRow), nextCursor: z.string().nullable() });
+export type HistoryPage = z.infer<typeof HistoryPage>;
+
 export const HistoryListRequest = z.strictObject({
   limit: z.number().int().min(1).max(500),
   /** Keyset cursor: the (startedAt, id) of the last row of the previous page. */
@@ -245,6 +276,25 @@ export const ContactMatch = z.strictObject({ id: z.number().int(), name: z.strin
 export type ContactMatch = z.infer<typeof ContactMatch>;
 
 const ContactId = z.number().int().positive();
+
+/** What the user sees before an import is applied: counts, a sample, and every rejected row
+ *  with its reason. Nothing is written until they confirm (all or nothing). */
+export const ImportPreviewView = z.strictObject({
+  token: z.uuid(),
+  fileName: z.string().max(260),
+  format: z.enum(['csv', 'vcard']),
+  encoding: z.enum(['utf-8', 'shift_jis']),
+  totalRows: z.number().int(),
+  acceptedCount: z.number().int(),
+  sample: z.array(z.strictObject({ name: z.string(), kana: z.string(), company: z.string(), numbers: z.array(z.string()) })).max(20),
+  rejected: z.array(z.strictObject({ line: z.number().int(), reason: z.string().max(64), detail: z.string().max(300).optional() })).max(200),
+  rejectedCount: z.number().int(),
+  ignoredColumns: z.array(z.string().max(128)).max(100),
+});
+export type ImportPreviewView = z.infer<typeof ImportPreviewView>;
+
+export const ExportFormat = z.enum(['csv-utf8', 'csv-sjis', 'vcard-3', 'vcard-4']);
+export type ExportFormat = z.infer<typeof ExportFormat>;
 
 export const DialRequest = z.strictObject({
   /** Already-validated dial string or SIP URI. */
@@ -322,6 +372,11 @@ export const invokeContract = {
   'tsunagu:contacts:create': { request: ContactInput, response: Contact },
   'tsunagu:contacts:update': { request: z.strictObject({ id: ContactId, contact: ContactInput }), response: Contact },
   'tsunagu:contacts:delete': { request: z.strictObject({ id: ContactId }), response: z.undefined() },
+  /** Main shows the OS file dialog (the page never names a path) and previews the file; null if cancelled. */
+  'tsunagu:contacts:import-choose': { request: z.undefined(), response: ImportPreviewView.nullable() },
+  'tsunagu:contacts:import-apply': { request: z.strictObject({ token: z.uuid() }), response: z.strictObject({ added: z.number().int() }) },
+  /** Main shows the save dialog and writes the file; saved false if cancelled. */
+  'tsunagu:contacts:export': { request: z.strictObject({ format: ExportFormat }), response: z.strictObject({ saved: z.boolean(), count: z.number().int() }) },
   /** Who is calling: the stored contact for a remote number (SIP user part, tel: URI, digits). */
   'tsunagu:contacts:lookup': { request: z.strictObject({ number: z.string().max(512) }), response: ContactMatch.nullable() },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
@@ -360,6 +415,11 @@ export const BridgeErrorCode = z.enum([
   'invalid-payload',
   'not-found',
   'secret-storage-unavailable',
+  /** A file is larger than we accept, or cannot be read or written. */
+  'file-too-large',
+  'file-error',
+  /** Some names cannot be written in Shift_JIS: export as UTF-8 instead. */
+  'unencodable',
   'internal',
 ]);
 export type BridgeErrorCode = z.infer<typeof BridgeErrorCode>;

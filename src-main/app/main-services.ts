@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { resolveUiLanguage } from '../../src-preload/language';
 import { createContactsService } from '../contacts/contacts-service';
+import { createContactsTransfer } from '../contacts/contacts-transfer';
 import { openDatabase } from '../db/database';
 import { createCallAlerts } from '../desktop/call-alerts';
 import type { DesktopPorts } from '../desktop/desktop-ports';
@@ -79,6 +80,14 @@ export function createMainServices(deps: MainServicesDeps) {
     doNotDisturb: () => desktop().doNotDisturb,
     contactName: (number) => contacts.lookup(number)?.name ?? null,
   });
+  const transfer = createContactsTransfer({
+    contacts,
+    ports: deps.desktop,
+    labels: () =>
+      language() === 'ja'
+        ? { importTitle: '電話帳のインポート', exportTitle: '電話帳のエクスポート', csv: 'CSV ファイル', vcard: 'vCard ファイル' }
+        : { importTitle: 'Import contacts', exportTitle: 'Export contacts', csv: 'CSV file', vcard: 'vCard file' },
+  });
   const shortcuts = createShortcutService({ ports: deps.desktop, send: events.send, showWindow: () => deps.desktop.showWindow() });
   history.onCallEnded((ended) => alerts.callEnded(ended));
 
@@ -99,7 +108,7 @@ export function createMainServices(deps: MainServicesDeps) {
   alerts.refresh();
 
   const dispatch = createDispatcher({
-    handlers: createInvokeHandlers({ settings, history, links, alerts, shortcuts, contacts }),
+    handlers: createInvokeHandlers({ settings, history, links, alerts, shortcuts, contacts, transfer }),
     trustedOrigin: deps.trustedOrigin,
     log: deps.log,
   });

@@ -243,6 +243,28 @@ export function createContactsService(db: Database, clock: Clock) {
       })();
     },
 
+    /** Every contact with its numbers, in list order, for export. */
+    allForExport(): ContactInput[] {
+      const numbers = new Map<number, { label: string; number: string }[]>();
+      for (const n of db.prepare('SELECT contact_id, label, number FROM contact_numbers ORDER BY contact_id, position').iterate() as Iterable<NumberRow>) {
+        const list = numbers.get(n.contact_id) ?? [];
+        list.push({ label: n.label, number: n.number });
+        numbers.set(n.contact_id, list);
+      }
+      const rows = db.prepare('SELECT * FROM contacts ORDER BY favourite DESC, sort_key, id').all() as ContactRow[];
+      return rows.map((r) => ({
+        name: r.name,
+        kana: r.kana,
+        company: r.company,
+        department: r.department,
+        numbers: numbers.get(r.id) ?? [],
+        email: r.email,
+        notes: r.notes,
+        favourite: r.favourite === 1,
+        photo: r.photo,
+      }));
+    },
+
     count(): number {
       return (db.prepare('SELECT count(*) AS n FROM contacts').get() as { n: number }).n;
     },

@@ -20,6 +20,14 @@ export interface DesktopPorts {
   registerShortcut(accelerator: string, onPress: () => void): boolean;
   unregisterAllShortcuts(): void;
   setOpenAtLogin(open: boolean): void;
+  /** The OS open/save dialogs: the user, not the page, chooses which file main reads or writes. */
+  chooseFileToOpen(options: FileDialogOptions): Promise<string | null>;
+  chooseFileToSave(options: FileDialogOptions & { defaultName: string }): Promise<string | null>;
+}
+
+export interface FileDialogOptions {
+  title: string;
+  filters: { name: string; extensions: string[] }[];
 }
 
 export type { ShortcutAction };

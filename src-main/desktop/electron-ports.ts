@@ -1,4 +1,4 @@
-import { app, globalShortcut, Menu, nativeImage, Notification, Tray, type BrowserWindow } from 'electron';
+import { app, dialog, globalShortcut, Menu, nativeImage, Notification, Tray, type BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import type { TrayPresentation } from '../tray/tray-presentation';
 import type { DesktopPorts } from './desktop-ports';
@@ -92,6 +92,19 @@ export function createElectronPorts(deps: ElectronPortsDeps): DesktopPorts {
       }
     },
     unregisterAllShortcuts: () => globalShortcut.unregisterAll(),
+    async chooseFileToOpen(options) {
+      const window = deps.getWindow();
+      const result = window
+        ? await dialog.showOpenDialog(window, { title: options.title, filters: options.filters, properties: ['openFile'] })
+        : await dialog.showOpenDialog({ title: options.title, filters: options.filters, properties: ['openFile'] });
+      return result.canceled ? null : (result.filePaths[0] ?? null);
+    },
+    async chooseFileToSave(options) {
+      const window = deps.getWindow();
+      const dialogOptions = { title: options.title, filters: options.filters, defaultPath: options.defaultName };
+      const result = window ? await dialog.showSaveDialog(window, dialogOptions) : await dialog.showSaveDialog(dialogOptions);
+      return result.canceled ? null : (result.filePath ?? null);
+    },
     setOpenAtLogin: (open) => {
       // Started at login, the phone goes straight to the tray: see window-behaviour.ts.
       app.setLoginItemSettings({ openAtLogin: open, args: ['--start-minimized'] });

@@ -1,4 +1,5 @@
 import type { ContactsService } from '../contacts/contacts-service';
+import type { ContactsTransfer } from '../contacts/contacts-transfer';
 import type { CallAlerts } from '../desktop/call-alerts';
 import type { ShortcutService } from '../desktop/shortcuts';
 import type { HistoryService } from '../history/history-service';
@@ -13,10 +14,11 @@ export interface HandlerServices {
   alerts: CallAlerts;
   shortcuts: ShortcutService;
   contacts: ContactsService;
+  transfer: ContactsTransfer;
 }
 
 /** Adapters only: each channel maps onto one service call. Logic lives in the services. */
-export function createInvokeHandlers({ settings, history, links, alerts, shortcuts, contacts }: HandlerServices): InvokeHandlers {
+export function createInvokeHandlers({ settings, history, links, alerts, shortcuts, contacts, transfer }: HandlerServices): InvokeHandlers {
   return {
     'tsunagu:settings:get': () => settings.view(),
     'tsunagu:settings:save-account': (input) => settings.saveAccount(input),
@@ -37,5 +39,8 @@ export function createInvokeHandlers({ settings, history, links, alerts, shortcu
     'tsunagu:contacts:update': ({ id, contact }) => contacts.update(id, contact),
     'tsunagu:contacts:delete': ({ id }) => contacts.delete(id),
     'tsunagu:contacts:lookup': ({ number }) => contacts.lookup(number),
+    'tsunagu:contacts:import-choose': () => transfer.chooseAndPreview(),
+    'tsunagu:contacts:import-apply': ({ token }) => transfer.apply(token),
+    'tsunagu:contacts:export': ({ format }) => transfer.exportToFile(format),
   };
 }

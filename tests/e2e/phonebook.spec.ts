@@ -96,3 +96,53 @@ test('an incoming call from a stored number shows the stored name, in the UI and
   await a.page.getByTestId('hangup-button').click();
   await expect(b.page.getByTestId('call-status')).toHaveText('待機中');
 });
+
+test('importing a Shift_JIS CSV previews, reports bad rows, adds all-or-nothing; export writes the file', async ({ phoneFor }) => {
+  const { encode } = (await import('iconv-lite')).default;
+  const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'tsunagu-import-'));
+  const csv = ['氏名,フリガナ,会社名,電話番号,携帯', '山田 太郎,やまだ たろう,株式会社つなぐ,03-1234-5678,', '髙橋 ①子,タカハシ イチコ,東京商事,,090-1111-2222', ',なし,,0311112222,', '佐藤 花子,さとう はなこ,,電話してね,'].join('\r\n');
+  const file = join(dir, '電話帳.csv');
+  writeFileSync(file, encode(csv, 'cp932'));
+
+  const app = await phoneFor('1006');
+  const { page } = app;
+  await page.getByTestId('tab-phonebook').click();
+
+  app.desktop.files.open = file;
+  await page.getByTestId('import-button').click();
+  await expect(page.getByTestId('import-summary')).toContainText('2件を登録できます（全4件、Shift_JIS）');
+  await expect(page.getByTestId('import-rejected-row')).toHaveCount(2);
+  await expect(page.getByTestId('import-rejected')).toContainText('名前がありません');
+  await expect(page.getByTestId('import-rejected')).toContainText('電話番号が正しくありません');
+  // Cancelling adds nothing.
+  await page.getByTestId('import-cancel').click();
+  expect(app.services.contacts.count()).toBe(0);
+
+  await page.getByTestId('import-button').click();
+  await page.getByTestId('import-apply').click();
+  await expect(page.getByTestId('transfer-message')).toHaveText('2件を登録しました');
+  await expect(page.getByTestId('contact-row')).toHaveCount(2);
+  await page.getByTestId('phonebook-search').fill('たかはし');
+  await expect(page.getByTestId('contact-name')).toHaveText('髙橋 ①子');
+  expect(app.services.contacts.lookup('+819011112222')?.name).toBe('髙橋 ①子');
+
+  // Export as Shift_JIS for Excel, then read it back.
+  app.desktop.files.save = join(dir, 'export.csv');
+  await page.getByTestId('export-format').selectOption('csv-sjis');
+  await page.getByTestId('export-button').click();
+  await expect(page.getByTestId('transfer-message')).toHaveText('2件を書き出しました');
+  const exported = (await import('iconv-lite')).default.decode(readFileSync(join(dir, 'export.csv')), 'cp932');
+  expect(exported).toContain('髙橋 ①子');
+  expect(exported).toContain('山田 太郎');
+
+  // A file that is not text at all is refused with a translated reason, and nothing changes.
+  writeFileSync(join(dir, 'garbage.csv'), Buffer.from([0xff, 0xfe, 0x00, 0x81, 0x00, 0xfd, 0xa0, 0x80]));
+  app.desktop.files.open = join(dir, 'garbage.csv');
+  await page.getByTestId('import-button').click();
+  await expect(page.getByTestId('import-apply')).toBeDisabled();
+  await page.getByTestId('import-cancel').click();
+  expect(app.services.contacts.count()).toBe(2);
+});

@@ -16,6 +16,8 @@ export interface RecordedNotification {
  * another application.
  */
 export function createRecordingDesktop(options: { takenShortcuts?: string[] } = {}) {
+  /** What the simulated file dialogs answer next (null = the user cancelled). */
+  const files: { open: string | null; save: string | null } = { open: null, save: null };
   const notifications: RecordedNotification[] = [];
   const trays: TrayPresentation[] = [];
   const shortcuts = new Map<string, () => void>();
@@ -39,6 +41,8 @@ export function createRecordingDesktop(options: { takenShortcuts?: string[] } = 
     setOpenAtLogin: (open) => {
       state.openAtLogin = open;
     },
+    chooseFileToOpen: async () => files.open,
+    chooseFileToSave: async () => files.save,
   };
   return {
     ports,
@@ -46,6 +50,7 @@ export function createRecordingDesktop(options: { takenShortcuts?: string[] } = 
     trays,
     shortcuts,
     state,
+    files,
     lastTray: () => trays.at(-1),
     press: (accelerator: string) => shortcuts.get(accelerator)?.(),
   };

@@ -66,12 +66,13 @@ const TEXT_ALIASES: ReadonlyArray<readonly [TextField, readonly string[]]> = [
   ['name', ['氏名', '名前', 'お名前', '表示名', 'name', 'full name', 'display name']],
   ['family', ['姓', 'last name', 'family name', 'surname']],
   ['given', ['名', 'first name', 'given name']],
-  ['kana', ['フリガナ', 'ふりがな', 'よみ', '読み', 'よみがな', '読みがな', 'kana', 'reading', 'yomi', 'furigana']],
-  ['kanaFamily', ['セイ', 'せい', '姓(フリガナ)', '姓(ふりがな)', 'フリガナ(姓)', 'ふりがな(姓)', 'phonetic last name']],
-  ['kanaGiven', ['メイ', 'めい', '名(フリガナ)', '名(ふりがな)', 'フリガナ(名)', 'ふりがな(名)', 'phonetic first name']],
-  ['company', ['会社名', '会社', '勤務先', 'company', 'company name', 'organization', 'organisation']],
-  ['department', ['部署', '部署名', '部門', 'department']],
-  ['email', ['メール', 'メールアドレス', 'Eメール', 'e-mail', 'email', 'e-mail address', 'mail']],
+  ['kana', ['フリガナ', 'ふりがな', 'よみ', '読み', 'よみがな', '読みがな', 'kana', 'reading', 'yomi', 'furigana', 'yomi name']],
+  ['kanaFamily', ['セイ', 'せい', '姓(フリガナ)', '姓(ふりがな)', 'フリガナ(姓)', 'ふりがな(姓)', 'phonetic last name', 'family name yomi']],
+  ['kanaGiven', ['メイ', 'めい', '名(フリガナ)', '名(ふりがな)', 'フリガナ(名)', 'ふりがな(名)', 'phonetic first name', 'given name yomi']],
+  // Google Contacts' export spells some as 'Organization 1 - Name', 'E-mail 1 - Value'.
+  ['company', ['会社名', '会社', '勤務先', 'company', 'company name', 'organization', 'organisation', 'organization name', 'organization 1 - name']],
+  ['department', ['部署', '部署名', '部門', 'department', 'organization department', 'organization 1 - department']],
+  ['email', ['メール', 'メールアドレス', 'Eメール', '電子メール', '電子メール アドレス', 'e-mail', 'email', 'e-mail address', 'mail', 'e-mail 1 - value']],
   ['notes', ['メモ', '備考', 'コメント', 'notes', 'note', 'memo']],
   ['favourite', ['お気に入り', 'favourite', 'favorite', 'favourites', 'favorites']],
 ];
@@ -83,7 +84,7 @@ const NUMBER_ALIASES: ReadonlyArray<readonly [string, readonly string[]]> = [
   [LABEL.extension, ['内線', '内線番号', 'extension', 'ext']],
   [LABEL.work, ['会社電話', '会社電話番号', '勤務先電話', '勤務先電話番号', 'work', 'work phone', 'business phone']],
   [LABEL.home, ['自宅', '自宅電話', '自宅電話番号', 'home', 'home phone']],
-  [LABEL.fax, ['FAX', 'FAX番号', 'ファックス', 'ファクス']],
+  [LABEL.fax, ['FAX', 'FAX番号', 'ファックス', 'ファクス', '勤務先FAX', '勤務先ファックス', '自宅FAX', '自宅ファックス']],
 ];
 
 const ROLE_BY_HEADER: ReadonlyMap<string, Role> = (() => {

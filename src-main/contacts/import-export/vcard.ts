@@ -139,7 +139,8 @@ function cardToContact(properties: readonly Property[]): ContactInput {
   // Kana, most explicit first: Apple/Google/Android phonetic names, then 4.0 N;SORT-AS, then
   // 3.0 SORT-STRING.
   const phonetic = join(textOf(first(properties, 'X-PHONETIC-LAST-NAME')), textOf(first(properties, 'X-PHONETIC-FIRST-NAME')));
-  const sortAs = n?.params.get('SORT-AS') ?? [];
+  // RFC 6350 writes the components inside one quoted value: SORT-AS="さとう,はなこ".
+  const sortAs = (n?.params.get('SORT-AS') ?? []).flatMap((value) => value.split(','));
   const kana = phonetic || join(sortAs[0] ?? '', sortAs[1] ?? '') || textOf(first(properties, 'SORT-STRING'));
 
   const org = first(properties, 'ORG');

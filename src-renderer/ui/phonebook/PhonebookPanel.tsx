@@ -4,6 +4,7 @@ import type { Contact, ContactSummary } from '../../../src-preload/contract';
 import type { TsunaguApi } from '../../../src-preload/api';
 import { ConfirmDialog } from '../ConfirmDialog';
 import { ContactForm } from './ContactForm';
+import { ImportExport } from './ImportExport';
 
 const PAGE = 100;
 
@@ -79,6 +80,7 @@ export function PhonebookPanel(props: { bridge: TsunaguApi; onDial: (number: str
           {t('phonebook.add')}
         </button>
       </div>
+      <ImportExport bridge={bridge} onImported={() => setVersion((v) => v + 1)} />
       {favourites.length > 0 && (
         <div className="favourites" aria-label={t('phonebook.favourites')} data-testid="favourites">
           {favourites.map((row) => (

@@ -132,6 +132,18 @@ describe('CSV import: header mapping', () => {
     ]);
   });
 
+  it("reads Google Contacts' CSV header", () => {
+    const preview = csv(
+      'Given Name,Family Name,Given Name Yomi,Family Name Yomi,Organization 1 - Name,Organization 1 - Department,E-mail 1 - Value,Phone 1 - Type,Phone 1 - Value\n' +
+        '太郎,山田,たろう,やまだ,ラボ,営業,t@example.jp,Mobile,090\n',
+    );
+    expect(preview.ignoredColumns).toEqual([]);
+    // 姓+名 and セイ+メイ columns are joined family first, whatever order the file has them in.
+    expect(preview.contacts).toEqual([
+      contact({ name: '山田 太郎', kana: 'やまだ たろう', company: 'ラボ', department: '営業', email: 't@example.jp', numbers: [{ label: 'Mobile', number: '090' }] }),
+    ]);
+  });
+
   it('rejects once, at the header, when no column can give a name', () => {
     const preview = csv('会社,電話\nLab,03\nLab2,04\n');
     expect(preview.rejected).toEqual([{ line: 1, reason: 'missing-name-column', detail: '会社, 電話' }]);
