@@ -81,6 +81,9 @@ export function createTsunaguApi(transport: BridgeTransport) {
       callAnswered: (callId: string) => call('tsunagu:history:call-answered', { callId }),
       callEnded: (ended: RequestOf<'tsunagu:history:call-ended'>) => call('tsunagu:history:call-ended', ended),
       list: (request: RequestOf<'tsunagu:history:list'>) => call('tsunagu:history:list', request),
+      query: (query: RequestOf<'tsunagu:history:query'>) => call('tsunagu:history:query', query),
+      delete: (ids: number[]) => call('tsunagu:history:delete', { ids }),
+      export: (query: RequestOf<'tsunagu:history:export'>) => call('tsunagu:history:export', query),
     }),
     onDialRequest: (listener: (request: EventPayloadOf<'tsunagu:event:dial-request'>) => void) =>
       subscribe('tsunagu:event:dial-request', listener),

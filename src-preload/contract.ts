@@ -357,6 +357,11 @@ export const invokeContract = {
   'tsunagu:history:call-answered': { request: z.strictObject({ callId: CallId }), response: z.undefined() },
   'tsunagu:history:call-ended': { request: CallEnded, response: z.undefined() },
   'tsunagu:history:list': { request: HistoryListRequest, response: z.array(HistoryEntry) },
+  /** The history list: filter × sort × search, keyset-paged. */
+  'tsunagu:history:query': { request: HistoryQuery, response: HistoryPage },
+  'tsunagu:history:delete': { request: z.strictObject({ ids: z.array(z.number().int().positive()).min(1).max(500) }), response: z.strictObject({ deleted: z.number().int() }) },
+  /** Main shows the save dialog and writes the rows the query selects as CSV. */
+  'tsunagu:history:export': { request: HistoryQuery.omit({ cursor: true, limit: true }), response: z.strictObject({ saved: z.boolean(), count: z.number().int() }) },
   'tsunagu:contacts:list': {
     request: z.strictObject({
       limit: z.number().int().min(1).max(500),

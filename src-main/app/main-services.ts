@@ -6,6 +6,8 @@ import { openDatabase } from '../db/database';
 import { createCallAlerts } from '../desktop/call-alerts';
 import type { DesktopPorts } from '../desktop/desktop-ports';
 import { createShortcutService } from '../desktop/shortcuts';
+import { exportHistoryToFile } from '../history/history-export';
+import { createHistoryQuery } from '../history/history-query';
 import { createHistoryService } from '../history/history-service';
 import { createDispatcher } from '../ipc/dispatcher';
 import { createEventHub } from '../ipc/events';
@@ -55,6 +57,9 @@ export function createMainServices(deps: MainServicesDeps) {
   const db = openDatabase(join(deps.userDataDir, DATABASE_FILE_NAME));
   const history = createHistoryService(db, deps.clock);
   const contacts = createContactsService(db, deps.clock);
+  const historyQuery = createHistoryQuery(db, contacts);
+  // Let SQLite refresh its planner statistics (cheap; it only analyses what changed a lot).
+  db.pragma('optimize');
   const interrupted = history.markInterruptedCalls();
   if (interrupted > 0) deps.log.warn(`${interrupted} call(s) were open when the app last stopped; marked interrupted`);
 
@@ -108,7 +113,21 @@ export function createMainServices(deps: MainServicesDeps) {
   alerts.refresh();
 
   const dispatch = createDispatcher({
-    handlers: createInvokeHandlers({ settings, history, links, alerts, shortcuts, contacts, transfer }),
+    handlers: createInvokeHandlers({
+      settings,
+      history,
+      links,
+      alerts,
+      shortcuts,
+      contacts,
+      transfer,
+      historyQuery,
+      exportHistory: (query) =>
+        exportHistoryToFile(
+          { engine: historyQuery, ports: deps.desktop, ...(language() === 'ja' ? { title: '履歴の書き出し', fileType: 'CSV ファイル' } : { title: 'Export history', fileType: 'CSV file' }) },
+          query,
+        ),
+    }),
     trustedOrigin: deps.trustedOrigin,
     log: deps.log,
   });

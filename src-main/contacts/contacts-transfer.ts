@@ -62,7 +62,7 @@ export function createContactsTransfer(deps: ContactsTransferDeps) {
         if (error instanceof ServiceError) throw error;
         throw new ServiceError('file-error', 'import file could not be read');
       }
-      const preview = previewImport(new Uint8Array(bytes), basename(path));
+      const preview = previewImport(bytes, basename(path));
       const now = Date.now();
       for (const [token, entry] of pending) if (entry.expires < now) pending.delete(token);
       const token = randomUUID();

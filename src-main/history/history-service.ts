@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { CallEnded, CallStarted, HistoryEntry, HistoryListRequest } from '../../src-preload/contract';
 import { ServiceError, type Clock } from '../support/service-error';
+import { remoteKeys } from './history-query';
 
 interface CallRow {
   id: number;
@@ -41,9 +42,10 @@ export type HistoryService = ReturnType<typeof createHistoryService>;
  * renderer: one clock for every row, and nothing a page could forge.
  */
 export function createHistoryService(db: Database, clock: Clock) {
+  // remote_key / remote_digits (migration 003) are what the history list filters and searches on.
   const insert = db.prepare(`
-    INSERT INTO calls (call_id, sip_call_id, direction, remote_number, remote_name, local_account, started_at)
-    VALUES (@callId, @sipCallId, @direction, @remoteNumber, @remoteName, @localAccount, @startedAt)`);
+    INSERT INTO calls (call_id, sip_call_id, direction, remote_number, remote_name, local_account, started_at, remote_key, remote_digits)
+    VALUES (@callId, @sipCallId, @direction, @remoteNumber, @remoteName, @localAccount, @startedAt, @remoteKey, @remoteDigits)`);
   const markAnswered = db.prepare(
     'UPDATE calls SET answered_at = @at WHERE call_id = @callId AND outcome IS NULL AND answered_at IS NULL',
   );
@@ -72,7 +74,7 @@ export function createHistoryService(db: Database, clock: Clock) {
   return {
     callStarted(call: CallStarted): void {
       try {
-        insert.run({ ...call, startedAt: clock.now() });
+        insert.run({ ...call, ...remoteKeys(call.remoteNumber), startedAt: clock.now() });
       } catch (error) {
         // A replayed start (renderer retry) must not create a second row or fail the call.
         if (error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_UNIQUE') return;

@@ -2,6 +2,7 @@ import type { ContactsService } from '../contacts/contacts-service';
 import type { ContactsTransfer } from '../contacts/contacts-transfer';
 import type { CallAlerts } from '../desktop/call-alerts';
 import type { ShortcutService } from '../desktop/shortcuts';
+import type { HistoryQueryEngine } from '../history/history-query';
 import type { HistoryService } from '../history/history-service';
 import type { LinkRouter } from '../protocol/link-router';
 import type { SettingsService } from '../settings/settings-service';
@@ -15,10 +16,13 @@ export interface HandlerServices {
   shortcuts: ShortcutService;
   contacts: ContactsService;
   transfer: ContactsTransfer;
+  historyQuery: HistoryQueryEngine;
+  /** Writes a history export through the save dialog. */
+  exportHistory(query: Parameters<HistoryQueryEngine['exportCsv']>[0]): Promise<{ saved: boolean; count: number }>;
 }
 
 /** Adapters only: each channel maps onto one service call. Logic lives in the services. */
-export function createInvokeHandlers({ settings, history, links, alerts, shortcuts, contacts, transfer }: HandlerServices): InvokeHandlers {
+export function createInvokeHandlers({ settings, history, links, alerts, shortcuts, contacts, transfer, historyQuery, exportHistory }: HandlerServices): InvokeHandlers {
   return {
     'tsunagu:settings:get': () => settings.view(),
     'tsunagu:settings:save-account': (input) => settings.saveAccount(input),
@@ -32,6 +36,9 @@ export function createInvokeHandlers({ settings, history, links, alerts, shortcu
     'tsunagu:history:call-answered': ({ callId }) => history.callAnswered(callId),
     'tsunagu:history:call-ended': (ended) => history.callEnded(ended),
     'tsunagu:history:list': (request) => history.list(request),
+    'tsunagu:history:query': (query) => historyQuery.query(query),
+    'tsunagu:history:delete': ({ ids }) => ({ deleted: historyQuery.deleteRows(ids) }),
+    'tsunagu:history:export': (query) => exportHistory(query),
     'tsunagu:contacts:list': ({ limit, after }) => contacts.list(limit, after),
     'tsunagu:contacts:search': ({ query, limit }) => contacts.search(query, limit),
     'tsunagu:contacts:get': ({ id }) => contacts.get(id),

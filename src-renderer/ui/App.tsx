@@ -88,7 +88,7 @@ export function App(props: { bridge: TsunaguApi; controller: PhoneController; in
       <main className="content">
         {shownTab === 'phone' && <PhonePanel controller={controller} view={view} dialInput={dialInput} setDialInput={setDialInput} />}
         {shownTab === 'phonebook' && <PhonebookPanel bridge={bridge} onDial={requestDial} />}
-        {shownTab === 'history' && <HistoryPanel bridge={bridge} version={view.historyVersion} />}
+        {shownTab === 'history' && <HistoryPanel bridge={bridge} version={view.historyVersion} onDial={requestDial} />}
         {shownTab === 'settings' && <SettingsPanel bridge={bridge} settings={settings} inCall={view.phase !== 'idle'} onSaved={setSettings} />}
       </main>
       {confirmDial && (

@@ -1,6 +1,7 @@
 import type { Migration } from '../migrate';
 import { migration001CallHistory } from './001-call-history';
 import { migration002Contacts } from './002-contacts';
+import { migration003HistoryQueries } from './003-history-queries';
 
 /** Every schema change, in order. Append only: never edit a migration that has shipped. */
-export const migrations: readonly Migration[] = [migration001CallHistory, migration002Contacts];
+export const migrations: readonly Migration[] = [migration001CallHistory, migration002Contacts, migration003HistoryQueries];
