@@ -68,6 +68,10 @@ export const AccountSettings = z.strictObject({
   displayName: PlainText(64),
   /** Tenant / service code some cloud PBXs ask for (CloudPhone Biz "サービスコード"). */
   serviceCode: PlainText(32),
+  /** How keypad digits reach the far end in a call: RTP telephone-event (RFC 4733) where
+   *  negotiated, or always SIP INFO for gateways that mishandle Chrome's events. Absent = rfc4733
+   *  (accounts stored before this setting existed). */
+  dtmfMode: z.enum(['rfc4733', 'info']).optional(),
 });
 export type AccountSettings = z.infer<typeof AccountSettings>;
 

@@ -1,31 +1,72 @@
 import type { CallCommand, ContactMatch, PhoneStatus, SipCredentials } from '../../src-preload/contract';
 import type { TsunaguApi } from '../../src-preload/api';
+import { PhoneEngineError } from '../phone/errors';
 import type {
   CallInfo,
   CallOutcome,
   CallPhase,
+  HoldState,
   PhoneEngine,
   RegistrationState,
   SipAccountConfig,
 } from '../phone/types';
 
+/** One call as the UI shows it: a line of the phone. */
+export interface LineView {
+  info: CallInfo;
+  phase: CallPhase;
+  hold: HoldState;
+  /** The far end holds us. */
+  remoteHeld: boolean;
+  muted: boolean;
+  /** The phonebook entry for the call's number, once looked up. */
+  contact: ContactMatch | null;
+  remoteStream: MediaStream | null;
+  /** This call is the consultation of an attended transfer of that (held) call. */
+  consultationFor: string | null;
+}
+
 export interface PhoneView {
   configured: boolean;
   registration: RegistrationState;
+  /** Every call, oldest first. */
+  lines: LineView[];
+  /** The call the buttons act on (the one the user talks on, or looks at). */
+  focusedId: string | null;
+  // The focused line, spelled out for the parts of the UI that show one call.
   phase: CallPhase;
   call: CallInfo | null;
+  hold: HoldState;
   remoteStream: MediaStream | null;
+  muted: boolean;
+  contact: ContactMatch | null;
+  /** A call ringing while another is focused (call waiting), shown beside it. */
+  waiting: LineView | null;
   /** How the last call ended, shown until the next call starts. */
   lastEnded: { outcome: CallOutcome; reason: string | null } | null;
   /** i18n key of the last action error (e.g. microphone denied), cleared by the next action. */
   actionError: string | null;
   /** Bumped whenever a call ends, so the history view knows to reload. */
   historyVersion: number;
-  muted: boolean;
-  /** The phonebook entry for the current call's number, once looked up. */
-  contact: ContactMatch | null;
   /** Bumped when something (a global shortcut) asks for the number field to take focus. */
   focusDialerRequests: number;
+}
+
+/**
+ * Which line the buttons act on when the focused one is gone: the call being talked on, else
+ * one being set up, else a held one, else one ringing.
+ */
+export function pickFocus(lines: readonly LineView[], current: string | null): string | null {
+  if (current !== null && lines.some((line) => line.info.id === current)) return current;
+  const rank = (line: LineView): number => {
+    if (line.phase === 'in-call' && line.hold === 'none') return 0;
+    if (line.phase === 'calling') return 1;
+    if (line.phase === 'in-call') return 2;
+    if (line.phase === 'ringing') return 3;
+    return 4;
+  };
+  const best = [...lines].sort((a, b) => rank(a) - rank(b))[0];
+  return best?.info.id ?? null;
 }
 
 /** Engine settings not (yet) exposed to users. */
@@ -49,6 +90,7 @@ export function toEngineConfig(credentials: SipCredentials): SipAccountConfig {
     wsServer: account.wsServer,
     outboundProxy: account.outboundProxy || undefined,
     displayName: account.displayName || undefined,
+    dtmfMode: account.dtmfMode ?? 'rfc4733',
     ...ENGINE_DEFAULTS,
   };
 }
@@ -56,20 +98,28 @@ export function toEngineConfig(credentials: SipCredentials): SipAccountConfig {
 /**
  * Joins the SIP engine, the bridge and the UI. It records every call in the main process's
  * history as it happens (start, answer, end), in order, and exposes one immutable view
- * snapshot for React's useSyncExternalStore.
+ * snapshot for React's useSyncExternalStore. It is also where a desk phone's habits live: a new
+ * call or an answered waiting call first holds the call the user is on; 保留 during a
+ * consultation abandons it and goes back to the held caller.
  */
 export class PhoneController {
+  private lines: LineView[] = [];
+  private focusedId: string | null = null;
   private view: PhoneView = {
     configured: false,
     registration: { kind: 'unregistered' },
+    lines: [],
+    focusedId: null,
     phase: 'idle',
     call: null,
+    hold: 'none',
     remoteStream: null,
+    muted: false,
+    contact: null,
+    waiting: null,
     lastEnded: null,
     actionError: null,
     historyVersion: 0,
-    muted: false,
-    contact: null,
     focusDialerRequests: 0,
   };
   private doNotDisturb = false;
@@ -86,14 +136,28 @@ export class PhoneController {
     engine.onRegistration((registration) => this.update({ registration }));
     engine.onCall((event) => {
       switch (event.type) {
-        case 'started':
-          this.update({ call: event.call, remoteStream: null, lastEnded: null, actionError: null, muted: false, contact: null });
+        case 'started': {
+          const line: LineView = {
+            info: event.call,
+            phase: 'idle',
+            hold: 'none',
+            remoteHeld: false,
+            muted: false,
+            contact: null,
+            remoteStream: null,
+            consultationFor: null,
+          };
+          this.lines = [...this.lines, line];
+          // Our own call, or the only call, takes the buttons; a call that rings in while the
+          // user is on another waits beside it.
+          if (event.call.direction === 'outgoing' || this.lines.length === 1) this.focusedId = event.call.id;
+          this.update({ lastEnded: null, actionError: null });
           // The ring shows the number at once; the stored name follows when the lookup answers.
           void bridge.contacts.lookup(event.call.remoteNumber).then((result) => {
-            if (result.ok && result.value && this.view.call?.id === event.call.id) this.update({ contact: result.value });
+            if (result.ok && result.value) this.patchLine(event.call.id, { contact: result.value });
           });
           // Do not disturb: decline at once as busy; the caller hears busy, history says 拒否.
-          if (this.doNotDisturb && event.call.direction === 'incoming') queueMicrotask(() => void this.engine.reject());
+          if (this.doNotDisturb && event.call.direction === 'incoming') queueMicrotask(() => void this.engine.reject(event.call.id).catch(() => undefined));
           this.record(() =>
             bridge.history.callStarted({
               callId: event.call.id,
@@ -105,18 +169,40 @@ export class PhoneController {
             }),
           );
           break;
+        }
         case 'phase':
-          this.update({ phase: event.phase, call: event.call });
+          if (event.phase === 'idle') {
+            this.lines = this.lines.filter((line) => line.info.id !== event.call.id);
+            // A consultation whose held call is gone is an ordinary call now.
+            this.lines = this.lines.map((line) => (line.consultationFor === event.call.id ? { ...line, consultationFor: null } : line));
+            this.update({});
+          } else {
+            this.patchLine(event.call.id, { phase: event.phase, info: event.call });
+          }
+          break;
+        case 'hold':
+          this.patchLine(event.call.id, { hold: event.hold, remoteHeld: event.remoteHeld });
           break;
         case 'answered':
-          this.update({ call: event.call });
+          this.patchLine(event.call.id, { info: event.call });
           this.record(() => bridge.history.callAnswered(event.call.id));
           break;
         case 'remote-media':
-          this.update({ remoteStream: event.stream });
+          this.patchLine(event.call.id, { remoteStream: event.stream });
+          break;
+        case 'transferred-to':
+          // The far end handed us to someone: the new call is the one the user is on now.
+          this.focusedId = event.call.id;
+          this.update({});
+          break;
+        case 'transfer-failed':
+          this.update({ actionError: 'call.transferFailed' });
           break;
         case 'ended':
-          this.update({ lastEnded: { outcome: event.outcome, reason: event.reason }, remoteStream: null });
+          // The outcome is shown when it was the call the user looked at, or the last one.
+          if (this.lines.length === 0 || this.focusedId === event.call.id) {
+            this.update({ lastEnded: { outcome: event.outcome, reason: event.reason } });
+          }
           this.record(() => bridge.history.callEnded({ callId: event.call.id, outcome: event.outcome, reason: event.reason }));
           this.record(async () => this.update({ historyVersion: this.view.historyVersion + 1 }));
           break;
@@ -148,20 +234,110 @@ export class PhoneController {
     await this.engine.stop();
   }
 
+  /** A new call. The call the user is on is held first, as a desk phone's second line does. */
   dial(target: string): Promise<void> {
-    return this.act(() => this.engine.dial(target));
+    return this.act(async () => {
+      await this.holdActive();
+      await this.engine.dial(target);
+    });
   }
 
-  answer(): Promise<void> {
-    return this.act(() => this.engine.answer());
+  /** Answers a ringing call (the waiting one if none is named); the current call is held first. */
+  answer(callId?: string): Promise<void> {
+    return this.act(async () => {
+      const line = this.lineOf(callId) ?? this.lines.find((l) => l.phase === 'ringing');
+      if (!line || line.phase !== 'ringing') return;
+      await this.holdActive(line.info.id);
+      this.focusedId = line.info.id;
+      this.update({});
+      await this.engine.answer(line.info.id);
+    });
   }
 
-  reject(): Promise<void> {
-    return this.act(() => this.engine.reject());
+  reject(callId?: string): Promise<void> {
+    return this.act(async () => {
+      const line = this.lineOf(callId) ?? this.lines.find((l) => l.phase === 'ringing');
+      if (line?.phase === 'ringing') await this.engine.reject(line.info.id);
+    });
   }
 
-  hangup(): Promise<void> {
-    return this.act(() => this.engine.hangup());
+  hangup(callId?: string): Promise<void> {
+    return this.act(async () => {
+      const line = this.lineOf(callId) ?? this.focused();
+      if (line) await this.engine.hangup(line.info.id);
+    });
+  }
+
+  /**
+   * 保留: holds the focused call, or resumes it when held. During a consultation it abandons
+   * the consultation and returns to the held caller.
+   */
+  toggleHold(): Promise<void> {
+    return this.act(async () => {
+      const line = this.focused();
+      if (!line || (line.phase !== 'in-call' && line.phase !== 'calling')) return;
+      const original = line.consultationFor === null ? undefined : this.lineOf(line.consultationFor);
+      if (original) {
+        await this.engine.hangup(line.info.id);
+        this.focusedId = original.info.id;
+        this.update({});
+        if (original.hold === 'held') await this.engine.resume(original.info.id);
+        return;
+      }
+      if (line.phase !== 'in-call') return;
+      if (line.hold === 'none') await this.engine.hold(line.info.id);
+      else if (line.hold === 'held') await this.engine.resume(line.info.id);
+    });
+  }
+
+  /** 転送: with the focused call held, calls the transfer target (the consultation). */
+  startTransfer(target: string): Promise<void> {
+    return this.act(async () => {
+      const held = this.focused();
+      if (!held || held.phase !== 'in-call' || held.hold !== 'held') return;
+      const id = await this.engine.dial(target);
+      this.patchLine(id, { consultationFor: held.info.id });
+    });
+  }
+
+  /** 転送実行: joins the held caller to the answered consultation; both calls leave us. */
+  completeTransfer(): Promise<void> {
+    return this.act(async () => {
+      const consultation = this.focused();
+      const held = consultation?.consultationFor ? this.lineOf(consultation.consultationFor) : undefined;
+      if (!consultation || !held || consultation.phase !== 'in-call') return;
+      await this.engine.attendedTransfer(held.info.id, consultation.info.id);
+    });
+  }
+
+  /** ブラインド転送: hands the focused call to `target` without talking to them first. */
+  blindTransfer(target: string): Promise<void> {
+    return this.act(async () => {
+      const line = this.focused();
+      if (line?.phase === 'in-call') await this.engine.blindTransfer(line.info.id, target);
+    });
+  }
+
+  /** A line key: go to that call; the call the user was on is held first. */
+  switchTo(callId: string): Promise<void> {
+    if (this.lineOf(callId)?.phase === 'ringing') return this.answer(callId);
+    return this.act(async () => {
+      const line = this.lineOf(callId);
+      if (!line || (line.info.id === this.focusedId && line.hold === 'none')) return;
+      await this.holdActive(line.info.id);
+      this.focusedId = line.info.id;
+      this.update({});
+      if (line.phase === 'in-call' && line.hold === 'held') await this.engine.resume(line.info.id);
+    });
+  }
+
+  /** Keypad during a call: DTMF to the far end (an IVR, a voicemail menu). */
+  sendDtmf(tone: string): void {
+    const line = this.focused();
+    if (line?.phase !== 'in-call' || line.hold !== 'none') return;
+    void this.act(async () => {
+      await this.engine.sendDtmf(line.info.id, tone);
+    });
   }
 
   setDoNotDisturb(on: boolean): void {
@@ -169,27 +345,33 @@ export class PhoneController {
   }
 
   toggleMute(): void {
-    if (this.view.phase !== 'in-call') return;
-    this.update({ muted: this.engine.setMuted(!this.view.muted) });
+    const line = this.focused();
+    if (line?.phase !== 'in-call') return;
+    this.patchLine(line.info.id, { muted: this.engine.setMuted(line.info.id, !line.muted) });
   }
 
   /** A command from main (notification action, global shortcut). */
   handleCommand({ command, callId }: CallCommand): void {
     // A click on an old notification must not act on a newer call.
-    if (callId !== null && callId !== this.view.call?.id) return;
-    const phase = this.view.phase;
+    if (callId !== null && !this.lineOf(callId)) return;
+    const ringing = (callId !== null ? this.lineOf(callId) : undefined) ?? this.lines.find((l) => l.phase === 'ringing');
     switch (command) {
       case 'answer':
-        if (phase === 'ringing') void this.answer();
+        if (ringing?.phase === 'ringing') void this.answer(ringing.info.id);
         break;
       case 'reject':
-        if (phase === 'ringing') void this.reject();
+        if (ringing?.phase === 'ringing') void this.reject(ringing.info.id);
         break;
-      case 'hangup':
+      case 'hangup': {
         // One key for "hang up / decline", as on a headset button.
-        if (phase === 'ringing') void this.reject();
-        else if (phase === 'calling' || phase === 'in-call') void this.hangup();
+        if (ringing?.phase === 'ringing') {
+          void this.reject(ringing.info.id);
+          break;
+        }
+        const line = this.focused();
+        if (line?.phase === 'calling' || line?.phase === 'in-call') void this.hangup(line.info.id);
         break;
+      }
       case 'toggle-mute':
         this.toggleMute();
         break;
@@ -199,13 +381,33 @@ export class PhoneController {
     }
   }
 
+  /** Holds the call the user is talking on (if any, and not `except`), and waits for it. */
+  private async holdActive(except?: string): Promise<void> {
+    const active = this.lines.find((line) => line.info.id !== except && line.phase === 'in-call' && line.hold === 'none');
+    if (!active) return;
+    await this.engine.hold(active.info.id);
+  }
+
+  private focused(): LineView | undefined {
+    return this.focusedId === null ? undefined : this.lineOf(this.focusedId);
+  }
+
+  private lineOf(callId: string | undefined): LineView | undefined {
+    return callId === undefined ? undefined : this.lines.find((line) => line.info.id === callId);
+  }
+
+  private patchLine(callId: string, patch: Partial<LineView>): void {
+    if (!this.lineOf(callId)) return;
+    this.lines = this.lines.map((line) => (line.info.id === callId ? { ...line, ...patch } : line));
+    this.update({});
+  }
+
   private async act(action: () => Promise<void>): Promise<void> {
     this.update({ actionError: null });
     try {
       await action();
     } catch (error) {
-      const name = error instanceof Error ? error.name : '';
-      this.update({ actionError: name === 'NotAllowedError' || name === 'NotFoundError' ? 'call.microphoneDenied' : 'errors.generic' });
+      this.update({ actionError: actionErrorKey(error) });
     }
   }
 
@@ -216,22 +418,41 @@ export class PhoneController {
   }
 
   private update(patch: Partial<PhoneView>): void {
-    this.view = { ...this.view, ...patch };
+    this.focusedId = pickFocus(this.lines, this.focusedId);
+    const focused = this.focused();
+    const waiting = this.lines.find((line) => line.phase === 'ringing' && line.info.id !== this.focusedId) ?? null;
+    this.view = {
+      ...this.view,
+      ...patch,
+      lines: this.lines,
+      focusedId: this.focusedId,
+      phase: focused?.phase ?? 'idle',
+      call: focused?.info ?? null,
+      hold: focused?.hold ?? 'none',
+      remoteStream: focused?.remoteStream ?? null,
+      muted: focused?.muted ?? false,
+      contact: focused?.contact ?? null,
+      waiting,
+    };
     for (const listener of this.listeners) listener();
     this.reportStatus();
   }
 
   /** Tells main what the tray and notifications should show; only when it changed. */
   private reportStatus(): void {
-    const { registration, phase, call, configured } = this.view;
+    const { registration, configured } = this.view;
+    // A ringing call is what the OS must hear about (its notification has 応答 / 拒否), even
+    // while the user is on another call; otherwise the focused call.
+    const shown = this.lines.find((line) => line.phase === 'ringing' && line.info.direction === 'incoming') ?? this.focused();
+    const phase = shown?.phase ?? 'idle';
     const status: PhoneStatus = {
       registration: registration.kind,
       failure: registration.kind === 'failed' ? registration.reason : null,
       account: configured ? this.localAccount : '',
       phase,
       call:
-        call && phase !== 'idle'
-          ? { callId: call.id, direction: call.direction, remoteNumber: call.remoteNumber, remoteName: call.remoteName, calledLine: this.localAccount || null }
+        shown && phase !== 'idle'
+          ? { callId: shown.info.id, direction: shown.info.direction, remoteNumber: shown.info.remoteNumber, remoteName: shown.info.remoteName, calledLine: this.localAccount || null }
           : null,
     };
     const key = JSON.stringify(status);
@@ -239,4 +460,16 @@ export class PhoneController {
     this.lastReported = key;
     void this.bridge.phone.reportStatus(status);
   }
+}
+
+/** The i18n key for an error a call verb threw. */
+function actionErrorKey(error: unknown): string {
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'NotAllowedError' || name === 'NotFoundError') return 'call.microphoneDenied';
+  if (error instanceof PhoneEngineError) {
+    if (error.code === 'hold-refused') return 'call.holdFailed';
+    if (error.code === 'transfer-failed') return 'call.transferFailed';
+    if (error.code === 'busy') return 'call.allLinesBusy';
+  }
+  return 'errors.generic';
 }

@@ -7,8 +7,17 @@
 //   idle ──incoming──▶ ringing ──answer──▶ ringing ──established──▶ in-call
 //   calling ──hangup / remote-reject / failure──▶ ending
 //   ringing ──reject / remote-cancel / no-answer / failure──▶ ending
+//   in-call ──transferred / replaced──▶ ending      (the call left us by a transfer: answered)
+//
+// Hold is a sub-state of in-call, because the call is still up and can end in any of them:
+//
+//   none ──hold──▶ holding ──hold-ok──▶ held ──resume──▶ resuming ──resume-ok──▶ none
+//                  holding ──hold-failed──▶ none      resuming ──resume-failed──▶ held
+//
+// 'held' is entered only on the re-INVITE's 2xx, so the UI never shows 保留中 for a hold the far
+// end refused; a 491 (glare) keeps 'holding' while the engine retries.
 
-import type { CallDirection, CallOutcome, CallPhase } from './types';
+import type { CallDirection, CallOutcome, CallPhase, HoldState } from './types';
 
 /** Everything that can happen to a call, as seen by the engine. */
 export type CallMachineEvent =
@@ -35,7 +44,23 @@ export type CallMachineEvent =
   /** Anything else that kills the call: transport loss, media failure, timeouts. */
   | { type: 'failure'; reason: string }
   /** sip.js has finished tearing the session down. */
-  | { type: 'terminated' };
+  | { type: 'terminated' }
+  /** The user asked to hold: our re-INVITE (sendonly) is on its way. */
+  | { type: 'hold' }
+  /** The hold re-INVITE got its 2xx. */
+  | { type: 'hold-ok' }
+  /** The hold re-INVITE was refused for good (after any glare retries). */
+  | { type: 'hold-failed' }
+  /** The user asked to resume: our re-INVITE (sendrecv) is on its way. */
+  | { type: 'resume' }
+  | { type: 'resume-ok' }
+  | { type: 'resume-failed' }
+  /** The far end put us on hold (its offer is sendonly/inactive), or took us off it. */
+  | { type: 'remote-hold'; held: boolean }
+  /** Our transfer of this call succeeded (REFER accepted and the target reached): we leave. */
+  | { type: 'transferred' }
+  /** An INVITE with Replaces took this call over (we were the target of an attended transfer). */
+  | { type: 'replaced' };
 
 export type CallEventType = CallMachineEvent['type'];
 
@@ -48,6 +73,8 @@ export type EndCause =
   | { kind: 'remote-cancel' }
   | { kind: 'remote-bye' }
   | { kind: 'no-answer' }
+  | { kind: 'transferred' }
+  | { kind: 'replaced' }
   | { kind: 'failure'; reason: string };
 
 export interface CallEnd {
@@ -67,6 +94,10 @@ export interface CallMachineState {
   readonly established: boolean;
   /** Set on entering 'ending'; kept in 'idle' so the finished call can still be read. */
   readonly end: CallEnd | null;
+  /** Our hold, in 'in-call' only ('none' in every other phase). */
+  readonly hold: HoldState;
+  /** The far end holds us; in 'in-call' only. */
+  readonly remoteHeld: boolean;
 }
 
 export const INITIAL_CALL_STATE: CallMachineState = Object.freeze({
@@ -75,6 +106,8 @@ export const INITIAL_CALL_STATE: CallMachineState = Object.freeze({
   accepted: false,
   established: false,
   end: null,
+  hold: 'none',
+  remoteHeld: false,
 });
 
 /** A (phase, event) pair the table does not allow. The machine's state is left untouched. */
@@ -153,13 +186,17 @@ function reasonFor(cause: EndCause): string {
       return `sip:${cause.status}`;
     case 'no-answer':
       return 'no-answer';
+    case 'transferred':
+      return 'transfer';
+    case 'replaced':
+      return 'replaced';
     case 'failure':
       return cause.reason;
   }
 }
 
 function start<E extends 'dial' | 'incoming'>(direction: CallDirection, phase: CallPhase): Transition<E> {
-  return () => ({ phase, direction, accepted: false, established: false, end: null });
+  return () => ({ phase, direction, accepted: false, established: false, end: null, hold: 'none', remoteHeld: false });
 }
 
 function establish(state: CallMachineState): CallMachineState | string {
@@ -177,8 +214,15 @@ function finish<E extends CallEventType>(causeOf: (event: EventOf<E>) => EndCaus
       ...state,
       phase: 'ending',
       end: deriveCallEnd(state.direction, state.accepted, state.established, cause),
+      hold: 'none',
+      remoteHeld: false,
     };
   };
+}
+
+/** A hold move: allowed only from `from`, to `to`. */
+function holdMove<E extends CallEventType>(from: HoldState, to: HoldState): Transition<E> {
+  return (state) => (state.hold === from ? { ...state, hold: to } : `hold is '${state.hold}', not '${from}'`);
 }
 
 const failure = finish<'failure'>((e) => ({ kind: 'failure', reason: e.reason }));
@@ -211,6 +255,15 @@ export const CALL_TRANSITIONS: { readonly [P in CallPhase]: TransitionRow } = {
     hangup: finish(() => ({ kind: 'local-bye' })),
     'remote-bye': finish(() => ({ kind: 'remote-bye' })),
     failure,
+    hold: holdMove('none', 'holding'),
+    'hold-ok': holdMove('holding', 'held'),
+    'hold-failed': holdMove('holding', 'none'),
+    resume: holdMove('held', 'resuming'),
+    'resume-ok': holdMove('resuming', 'none'),
+    'resume-failed': holdMove('resuming', 'held'),
+    'remote-hold': (state, event) => ({ ...state, remoteHeld: event.held }),
+    transferred: finish(() => ({ kind: 'transferred' })),
+    replaced: finish(() => ({ kind: 'replaced' })),
   },
   ending: {
     terminated: (state) => ({ ...state, phase: 'idle' }),
@@ -234,6 +287,15 @@ const EVENT_TYPE_SET: Readonly<Record<CallEventType, true>> = {
   'no-answer': true,
   failure: true,
   terminated: true,
+  hold: true,
+  'hold-ok': true,
+  'hold-failed': true,
+  resume: true,
+  'resume-ok': true,
+  'resume-failed': true,
+  'remote-hold': true,
+  transferred: true,
+  replaced: true,
 };
 
 /** Every event type. */

@@ -16,10 +16,18 @@ export type PhoneEngineErrorCode =
   | 'not-started'
   /** start() while already started: call stop() first. */
   | 'already-started'
-  /** One call at a time: a call already exists. */
+  /** Every line is in use (the engine's call limit). */
   | 'busy'
+  /** No call with that id exists (it ended meanwhile). */
+  | 'no-such-call'
   /** The request does not fit the current call phase (e.g. answer() with nothing ringing). */
-  | 'invalid-phase';
+  | 'invalid-phase'
+  /** The far end refused a hold/resume re-INVITE, or glare retries ran out. */
+  | 'hold-refused'
+  /** The DTMF input had characters other than 0-9 * # A-D. */
+  | 'invalid-dtmf'
+  /** A transfer did not go through (REFER refused, target unreachable, no answer in time). */
+  | 'transfer-failed';
 
 /** A verb was refused because of the engine's state; nothing was sent. */
 export class PhoneEngineError extends Error {

@@ -15,16 +15,34 @@ import {
   Inviter,
   Registerer,
   RegistererState,
+  RequestPendingError,
+  SIPExtension,
   SessionState,
   UserAgent,
   Web,
   type Bye,
   type Cancel,
+  type Info,
   type LogLevel,
+  type Notification,
   type Referral,
+  type Session,
   type UserAgentOptions,
 } from 'sip.js';
 
+import {
+  DTMF_DURATION_MS,
+  DTMF_GAP_MS,
+  acceptableReferTarget,
+  dtmfInfoBody,
+  glareRetryDelayMs,
+  normalizeDtmf,
+  parseDtmfInfo,
+  replacesHeaderParam,
+  sdpHoldsUs,
+  sipfragStatus,
+  transferProgress,
+} from './call-control-helpers';
 import { CallStateMachine, InvalidCallTransition, type CallMachineEvent } from './call-state-machine';
 import { InvalidDialTarget, InvalidPhoneConfig, PhoneEngineError } from './errors';
 import {
@@ -44,10 +62,12 @@ import {
 import type {
   CallEvent,
   CallInfo,
-  CallPhase,
+  CallSnapshot,
+  DtmfMode,
   PhoneEngine,
   RegistrationState,
   SipAccountConfig,
+  TransferFailure,
 } from './types';
 
 export type PhoneLogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -96,6 +116,15 @@ const STOP_STEP_TIMEOUT_MS = 2_000;
  * little slack for a slow network or a timer that fired late in a throttled window.
  */
 const REGISTER_REFRESH_PERCENT = 90;
+/**
+ * Calls at once: the one the user talks on, one held or waiting beside it, and room for a
+ * consultation. More would only be lines nobody can see; a further INVITE gets 486.
+ */
+const MAX_CALLS = 4;
+/** 491 retries of one hold/resume before the UI is told it did not work. */
+const GLARE_RETRIES = 3;
+/** How long a transfer may take to report progress before we give up on it. */
+const TRANSFER_TIMEOUT_MS = 15_000;
 
 interface ActiveCall {
   readonly info: CallInfo;
@@ -110,6 +139,10 @@ interface ActiveCall {
   /** hangup() arrived between answer() and Established: send BYE as soon as the dialog exists. */
   hangupWhenEstablished: boolean;
   remoteMediaSent: boolean;
+  /** The user's mute; applied together with hold (see #applyLocalMedia). */
+  muted: boolean;
+  /** A REFER of ours on this call is under way. */
+  transferring: boolean;
   watchdog: ReturnType<typeof setTimeout> | undefined;
   readonly cleanups: Array<() => void>;
 }
@@ -162,7 +195,8 @@ export class SipJsPhoneEngine implements PhoneEngine {
   #authBlocked = false;
   #removeOnlineListener: (() => void) | null = null;
 
-  #call: ActiveCall | null = null;
+  /** Every live call by our id, in the order they began. */
+  readonly #calls = new Map<string, ActiveCall>();
 
   constructor(options: SipJsPhoneEngineOptions = {}) {
     const logger = options.logger;
@@ -195,8 +229,13 @@ export class SipJsPhoneEngine implements PhoneEngine {
     return this.#registration;
   }
 
-  get phase(): CallPhase {
-    return this.#call?.machine.phase ?? 'idle';
+  get calls(): readonly CallSnapshot[] {
+    return [...this.#calls.values()].map((call) => ({
+      info: call.info,
+      phase: call.machine.phase,
+      hold: call.machine.state.hold,
+      remoteHeld: call.machine.state.remoteHeld,
+    }));
   }
 
   onRegistration(listener: (state: RegistrationState) => void): () => void {
@@ -263,10 +302,9 @@ export class SipJsPhoneEngine implements PhoneEngine {
     this.#removeOnlineListener?.();
     this.#removeOnlineListener = null;
 
-    const call = this.#call;
-    if (call !== null) {
+    for (const call of [...this.#calls.values()]) {
       try {
-        await this.hangup();
+        await this.hangup(call.info.id);
       } catch (error) {
         this.#log('warn', `hangup during stop failed: ${shortErrorText(error)}`);
       }
@@ -304,11 +342,11 @@ export class SipJsPhoneEngine implements PhoneEngine {
   // ------------------------------------------------------------------------------------------
   // PhoneEngine: call verbs
 
-  async dial(target: string): Promise<void> {
+  async dial(target: string): Promise<string> {
     const ua = this.#requireStarted();
     const config = this.#config;
     if (config === null) throw new PhoneEngineError('not-started', 'The phone engine is not started');
-    if (this.#call !== null) throw new PhoneEngineError('busy', 'A call is already in progress');
+    if (this.#calls.size >= MAX_CALLS) throw new PhoneEngineError('busy', 'Every line is in use');
 
     const dialTarget = buildDialTarget(target, config.domain);
     const uri = UserAgent.makeURI(dialTarget.uri);
@@ -325,19 +363,17 @@ export class SipJsPhoneEngine implements PhoneEngine {
     } catch (error) {
       throw new InvalidDialTarget(shortErrorText(error));
     }
-
     const call = this.#beginCall(
-      {
-        id: newCallId(),
-        direction: 'outgoing',
-        remoteNumber,
-        remoteName: null,
-        sipCallId: inviter.request.callId,
-      },
+      { id: newCallId(), direction: 'outgoing', remoteNumber, remoteName: null, sipCallId: inviter.request.callId },
       inviter,
       { type: 'dial' },
     );
+    await this.#sendInvite(call, inviter);
+    return call.info.id;
+  }
 
+  /** Sends the INVITE of an outgoing call (dialled, or made by a REFER we follow). */
+  async #sendInvite(call: ActiveCall, inviter: Inviter): Promise<void> {
     const recordFinal = (response: { message: { statusCode?: number | undefined } }): void => {
       call.finalStatus = response.message.statusCode ?? null;
     };
@@ -353,9 +389,9 @@ export class SipJsPhoneEngine implements PhoneEngine {
     }
   }
 
-  async answer(): Promise<void> {
-    const call = this.#call;
-    if (call === null || !(call.session instanceof Invitation) || !call.machine.can({ type: 'answer' })) {
+  async answer(callId: string): Promise<void> {
+    const call = this.#requireCall(callId);
+    if (!(call.session instanceof Invitation) || !call.machine.can({ type: 'answer' })) {
       throw new PhoneEngineError('invalid-phase', 'There is no ringing call to answer');
     }
     this.#apply(call, { type: 'answer' });
@@ -369,29 +405,25 @@ export class SipJsPhoneEngine implements PhoneEngine {
     }
   }
 
-  async reject(): Promise<void> {
-    const call = this.#call;
-    if (call === null || !(call.session instanceof Invitation) || !call.machine.can({ type: 'reject' })) {
+  async reject(callId: string): Promise<void> {
+    const call = this.#requireCall(callId);
+    if (!(call.session instanceof Invitation) || !call.machine.can({ type: 'reject' })) {
       throw new PhoneEngineError('invalid-phase', 'There is no ringing call to reject');
     }
     await this.#rejectIncoming(call, call.session);
   }
 
-  setMuted(muted: boolean): boolean {
-    const sdh = this.#call?.session.sessionDescriptionHandler;
-    if (!(sdh instanceof Web.SessionDescriptionHandler) || sdh.peerConnection === undefined) return false;
-    const tracks = sdh.peerConnection
-      .getSenders()
-      .map((sender) => sender.track)
-      .filter((track): track is MediaStreamTrack => track !== null && track.kind === 'audio');
-    if (tracks.length === 0) return false;
-    for (const track of tracks) track.enabled = !muted;
+  setMuted(callId: string, muted: boolean): boolean {
+    const call = this.#calls.get(callId);
+    if (call === undefined || this.#senderTracks(call).length === 0) return false;
+    call.muted = muted;
+    this.#applyLocalMedia(call);
     return muted;
   }
 
-  async hangup(): Promise<void> {
-    const call = this.#call;
-    if (call === null) return;
+  async hangup(callId: string): Promise<void> {
+    const call = this.#calls.get(callId);
+    if (call === undefined) return;
     const session = call.session;
     switch (call.machine.phase) {
       case 'calling': {
@@ -434,6 +466,221 @@ export class SipJsPhoneEngine implements PhoneEngine {
     }
   }
 
+  async hold(callId: string): Promise<void> {
+    const call = this.#requireCall(callId);
+    if (!this.#apply(call, { type: 'hold' })) throw new PhoneEngineError('invalid-phase', 'The call cannot be held now');
+    // Privacy first: the held party must not hear the room from the moment hold is pressed,
+    // whatever the far end answers.
+    this.#applyLocalMedia(call);
+    const ok = await this.#reinvite(call, true);
+    if (ok) {
+      this.#apply(call, { type: 'hold-ok' });
+    } else {
+      this.#apply(call, { type: 'hold-failed' });
+      this.#applyLocalMedia(call);
+      if (this.#isLive(call)) throw new PhoneEngineError('hold-refused', 'The far end did not accept the hold');
+    }
+  }
+
+  async resume(callId: string): Promise<void> {
+    const call = this.#requireCall(callId);
+    if (!this.#apply(call, { type: 'resume' })) throw new PhoneEngineError('invalid-phase', 'The call is not on hold');
+    const ok = await this.#reinvite(call, false);
+    this.#apply(call, ok ? { type: 'resume-ok' } : { type: 'resume-failed' });
+    // Audio comes back only once the far end agreed: the UI never shows 通話中 on a silent line.
+    this.#applyLocalMedia(call);
+    if (!ok && this.#isLive(call)) throw new PhoneEngineError('hold-refused', 'The far end did not accept the resume');
+  }
+
+  /**
+   * One hold/resume re-INVITE, retried on 491 (glare: both ends sent a re-INVITE at once) after
+   * RFC 3261 §14.1's random delay. sip.js does not retry by itself. Resolves true on a 2xx, false
+   * when refused, when the retries ran out, or when the call ended meanwhile.
+   */
+  async #reinvite(call: ActiveCall, hold: boolean): Promise<boolean> {
+    const options: Web.SessionDescriptionHandlerOptions = { ...SESSION_MEDIA_OPTIONS, hold };
+    for (let attempt = 0; attempt <= GLARE_RETRIES; attempt++) {
+      if (!this.#isLive(call) || call.machine.phase !== 'in-call') return false;
+      const result = await new Promise<'ok' | 'glare' | 'refused'>((resolve) => {
+        // Also the answer we give to the far end's own re-INVITEs from now on, so its next
+        // offer does not silently take the call off hold.
+        call.session.sessionDescriptionHandlerOptionsReInvite = options;
+        call.session
+          .invite({
+            sessionDescriptionHandlerOptions: options,
+            requestDelegate: {
+              onAccept: () => {
+                resolve('ok');
+              },
+              onReject: (response) => {
+                resolve(response.message.statusCode === 491 ? 'glare' : 'refused');
+              },
+            },
+          })
+          .catch((error: unknown) => {
+            // Our own earlier re-INVITE (or the far end's) is still in progress: the same wait.
+            resolve(error instanceof RequestPendingError ? 'glare' : 'refused');
+          });
+      });
+      if (result === 'ok') return true;
+      // sip.js' web SessionDescriptionHandler has no rollbackDescription(), so a refused
+      // re-INVITE leaves our offer pending (have-local-offer) and every later offer fails.
+      await rollbackLocalOffer(call.session);
+      if (result === 'refused') return false;
+      const delay = glareRetryDelayMs(call.info.direction === 'outgoing', this.#random);
+      this.#log('info', `re-INVITE glare (491); retrying in ${delay} ms`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+    return false;
+  }
+
+  async sendDtmf(callId: string, tones: string): Promise<DtmfMode> {
+    const call = this.#requireCall(callId);
+    const digits = normalizeDtmf(tones);
+    if (digits === null) throw new PhoneEngineError('invalid-dtmf', 'DTMF takes 0-9, *, #, A-D');
+    if (call.machine.phase !== 'in-call' || call.machine.state.hold !== 'none') {
+      throw new PhoneEngineError('invalid-phase', 'DTMF needs an active call');
+    }
+    const dtmf = this.#rtpDtmfSender(call);
+    if (dtmf !== null) {
+      // insertDTMF replaces what is still queued: append, so fast typing loses no digit.
+      dtmf.insertDTMF(dtmf.toneBuffer + digits, DTMF_DURATION_MS, DTMF_GAP_MS);
+      return 'rfc4733';
+    }
+    for (const tone of digits) {
+      await call.session.info({
+        requestOptions: { body: { contentDisposition: 'render', contentType: 'application/dtmf-relay', content: dtmfInfoBody(tone) } },
+      });
+    }
+    return 'info';
+  }
+
+  /** The RTP DTMF sender, when the account wants RFC 4733 and the far end negotiated it. */
+  #rtpDtmfSender(call: ActiveCall): RTCDTMFSender | null {
+    if ((this.#config?.dtmfMode ?? 'rfc4733') !== 'rfc4733') return null;
+    const sdh = call.session.sessionDescriptionHandler;
+    if (!(sdh instanceof Web.SessionDescriptionHandler) || sdh.peerConnection === undefined) return null;
+    const sender = sdh.peerConnection.getSenders().find((s) => s.track?.kind === 'audio');
+    // canInsertDTMF is false unless the answer carried telephone-event.
+    return sender?.dtmf?.canInsertDTMF ? sender.dtmf : null;
+  }
+
+  async blindTransfer(callId: string, target: string): Promise<void> {
+    const call = this.#requireCall(callId);
+    const config = this.#config;
+    if (config === null) throw new PhoneEngineError('not-started', 'The phone engine is not started');
+    if (call.machine.phase !== 'in-call') throw new PhoneEngineError('invalid-phase', 'Only a connected call can be transferred');
+    const uri = UserAgent.makeURI(buildDialTarget(target, config.domain).uri);
+    if (uri === undefined) throw new InvalidDialTarget('Not a valid SIP URI');
+    // A blind transfer is done for us once the far end has started calling the target.
+    await this.#refer(call, `<${uri.toString()}>`, 'trying');
+  }
+
+  async attendedTransfer(heldCallId: string, consultationCallId: string): Promise<void> {
+    const held = this.#requireCall(heldCallId);
+    const consultation = this.#requireCall(consultationCallId);
+    const dialog = consultation.session.dialog;
+    if (held === consultation || held.machine.phase !== 'in-call' || consultation.machine.phase !== 'in-call' || dialog === undefined) {
+      throw new PhoneEngineError('invalid-phase', 'Both calls must be connected');
+    }
+    // The target's address of record (the identity we reached it at), not its Contact: a
+    // browser phone's Contact is an unroutable *.invalid address that only the proxy's alias
+    // table can reach, while the AOR is routed by any PBX. The Replaces makes the target's phone
+    // join the new call in place of our consultation, without ringing.
+    const aor = consultation.session.remoteIdentity.uri.clone();
+    aor.clearHeaders();
+    const replaces = replacesHeaderParam(dialog.callId, dialog.localTag, dialog.remoteTag);
+    await this.#refer(held, `<${aor.toString()}?Replaces=${replaces}>`, 'done');
+  }
+
+  /**
+   * Sends a REFER on `call` and waits for its outcome from the NOTIFYs (RFC 3515): resolves once
+   * the transfer has reached `leaveAt` (then we hang up: the call is no longer ours), rejects
+   * with 'transfer-failed' and keeps the call when the REFER or the target refused, or nothing
+   * was heard in time.
+   */
+  async #refer(call: ActiveCall, referTo: string, leaveAt: 'trying' | 'done'): Promise<void> {
+    if (call.transferring) throw new PhoneEngineError('invalid-phase', 'A transfer of this call is already under way');
+    call.transferring = true;
+    const outcome = await new Promise<'done' | TransferFailure>((resolve) => {
+      const timer = setTimeout(() => {
+        resolve('timeout');
+      }, TRANSFER_TIMEOUT_MS);
+      const settle = (result: 'done' | TransferFailure): void => {
+        clearTimeout(timer);
+        resolve(result);
+      };
+      const onNotify = (notification: Notification): void => {
+        notification.accept().catch(() => undefined);
+        const status = sipfragStatus(notification.request.body);
+        if (status === null) return;
+        const progress = transferProgress(status);
+        if (progress === 'failed') settle('refused');
+        else if (progress === 'done' || (leaveAt === 'trying' && status >= 180)) settle('done');
+      };
+      const accountUri = this.#ua?.configuration.uri.toString() ?? '';
+      call.session
+        ._refer(
+          onNotify,
+          {
+            onReject: () => {
+              settle('refused');
+            },
+          },
+          { extraHeaders: [`Refer-To: ${referTo}`, `Referred-By: <${accountUri}>`] },
+        )
+        .catch(() => {
+          settle('refused');
+        });
+    });
+    call.transferring = false;
+    if (!this.#isLive(call)) return;
+    if (outcome === 'done') {
+      this.#apply(call, { type: 'transferred' });
+      call.session.bye().catch((error: unknown) => {
+        this.#log('warn', `BYE after transfer failed: ${shortErrorText(error)}`);
+        this.#forceFinish(call, 'error');
+      });
+      return;
+    }
+    this.#emit({ type: 'transfer-failed', call: call.info, reason: outcome });
+    throw new PhoneEngineError('transfer-failed', `The transfer did not go through (${outcome})`);
+  }
+
+  #requireCall(callId: string): ActiveCall {
+    const call = this.#calls.get(callId);
+    if (call === undefined) throw new PhoneEngineError('no-such-call', 'That call has ended');
+    return call;
+  }
+
+  #isLive(call: ActiveCall): boolean {
+    return this.#calls.get(call.info.id) === call;
+  }
+
+  #senderTracks(call: ActiveCall): MediaStreamTrack[] {
+    const pc = peerConnectionOf(call.session);
+    if (pc === undefined) return [];
+    return pc
+      .getSenders()
+      .map((sender) => sender.track)
+      .filter((track): track is MediaStreamTrack => track !== null && track.kind === 'audio');
+  }
+
+  /**
+   * The microphone is on only for an active call the user has not muted; the far end is heard
+   * only while the call is not held (a held call does not talk over the one the user is on).
+   */
+  #applyLocalMedia(call: ActiveCall): void {
+    const pc = peerConnectionOf(call.session);
+    if (pc === undefined) return;
+    const hold = call.machine.state.hold;
+    const sending = hold === 'none' && !call.muted;
+    for (const track of this.#senderTracks(call)) track.enabled = sending;
+    for (const receiver of pc.getReceivers()) {
+      if (receiver.track.kind === 'audio') receiver.track.enabled = hold === 'none';
+    }
+  }
+
   // ------------------------------------------------------------------------------------------
   // User agent, transport and reconnection
 
@@ -462,6 +709,9 @@ export class SipJsPhoneEngine implements PhoneEngine {
       // We ring (180) ourselves after deciding whether the call is surfaced at all, so a busy
       // line answers 486 without a misleading 180 first.
       sendInitialProvisionalResponse: false,
+      // Lets an INVITE with Replaces (RFC 3891) find the call it replaces: how an attended
+      // transfer reaches us as its target. sip.js answers 481 when no dialog matches.
+      sipExtensionReplaces: SIPExtension.Supported,
       noAnswerTimeout: this.#noAnswerTimeoutSec,
       // stop() does its own bounded teardown; sip.js' graceful one can wait 32 s on a dead socket.
       gracefulShutdown: false,
@@ -529,9 +779,8 @@ export class SipJsPhoneEngine implements PhoneEngine {
 
     // A call still being set up cannot complete without signalling: the CANCEL, 180 or 200
     // would go nowhere. An established call keeps its media (peer to peer) until a BYE.
-    const call = this.#call;
-    if (call !== null && (call.machine.phase === 'calling' || call.machine.phase === 'ringing')) {
-      this.#forceFinish(call, 'transport');
+    for (const call of [...this.#calls.values()]) {
+      if (call.machine.phase === 'calling' || call.machine.phase === 'ringing') this.#forceFinish(call, 'transport');
     }
     this.#scheduleReconnect();
   }
@@ -756,8 +1005,17 @@ export class SipJsPhoneEngine implements PhoneEngine {
 
   #onInvite(ua: UserAgent, invitation: Invitation): void {
     const config = this.#config;
-    if (ua !== this.#ua || this.#stopping || config === null || this.#call !== null) {
-      // One call at a time for now; call waiting is a later issue. Not surfaced to the UI.
+    if (ua !== this.#ua || this.#stopping || config === null) {
+      invitation.reject({ statusCode: 486 }).catch(() => undefined);
+      return;
+    }
+    const replaced = this.#replacedCall(invitation);
+    if (replaced === 'refuse') {
+      invitation.reject({ statusCode: 481 }).catch(() => undefined);
+      return;
+    }
+    // Call waiting up to MAX_CALLS; a further call hears busy. A replacement frees a line itself.
+    if (replaced === null && this.#calls.size >= MAX_CALLS) {
       invitation.reject({ statusCode: 486 }).catch(() => undefined);
       return;
     }
@@ -773,9 +1031,87 @@ export class SipJsPhoneEngine implements PhoneEngine {
       invitation,
       { type: 'incoming' },
     );
+    if (replaced !== null) {
+      // The far end of our consultation is being joined to the transferee (attended transfer,
+      // we are the target): take the new call without ringing, and let the old one go.
+      this.#apply(replaced, { type: 'replaced' });
+      this.answer(call.info.id).catch((error: unknown) => {
+        this.#log('warn', `replacing call not answered: ${shortErrorText(error)}`);
+      });
+      return;
+    }
     invitation.progress().catch((error: unknown) => {
-      if (this.#call === call) this.#log('warn', `180 Ringing not sent: ${shortErrorText(error)}`);
+      if (this.#isLive(call)) this.#log('warn', `180 Ringing not sent: ${shortErrorText(error)}`);
     });
+  }
+
+  /**
+   * The call an INVITE with Replaces takes over (sip.js matched its dialog), null for an
+   * ordinary INVITE, 'refuse' when it would replace something we do not offer to replace: only a
+   * connected call of ours can be joined elsewhere.
+   */
+  #replacedCall(invitation: Invitation): ActiveCall | null | 'refuse' {
+    const replacee: Session | undefined = invitation.replacee;
+    if (replacee === undefined) return null;
+    const call = [...this.#calls.values()].find((c) => c.session === replacee);
+    return call !== undefined && call.machine.phase === 'in-call' ? call : 'refuse';
+  }
+
+  /**
+   * The far end transfers us (REFER): we call the target and it replaces this call. Followed
+   * only for a target inside our PBX (acceptableReferTarget); the new call is an ordinary
+   * outgoing call in the history.
+   */
+  #onRefer(call: ActiveCall, referral: Referral): void {
+    const config = this.#config;
+    let target: { scheme: string; host: string; replaces: boolean } | null;
+    try {
+      const uri = referral.referTo.uri;
+      target = { scheme: uri.scheme, host: uri.host, replaces: referral.replaces !== undefined };
+    } catch {
+      target = null;
+    }
+    if (config === null || target === null || !acceptableReferTarget(target, config.domain) || call.machine.phase !== 'in-call' || this.#calls.size >= MAX_CALLS) {
+      referral.reject({ statusCode: 403 }).catch(() => undefined);
+      return;
+    }
+    referral.accept().catch(() => undefined);
+    const inviter = referral.makeInviter({ sessionDescriptionHandlerOptions: SESSION_MEDIA_OPTIONS, earlyMedia: false });
+    const uri = inviter.remoteIdentity.uri;
+    const next = this.#beginCall(
+      {
+        id: newCallId(),
+        direction: 'outgoing',
+        remoteNumber: describeRemoteParty(uri.user, uri.host, config.domain),
+        remoteName: null,
+        sipCallId: inviter.request.callId,
+      },
+      inviter,
+      { type: 'dial' },
+    );
+    this.#emit({ type: 'transferred-to', call: next.info, from: call.info });
+    // sip.js reports the new call's progress to the transferor (NOTIFY sipfrag) by itself; the
+    // transferor then ends the old call with a BYE.
+    this.#sendInvite(next, inviter).catch(() => undefined);
+  }
+
+  /** The far end re-INVITEd: it may have put us on hold, or taken us off it. */
+  #onRemoteReinvite(call: ActiveCall): void {
+    const sdp = peerConnectionOf(call.session)?.remoteDescription?.sdp;
+    if (sdp === undefined) return;
+    const held = sdpHoldsUs(sdp);
+    if (held !== call.machine.state.remoteHeld) this.#apply(call, { type: 'remote-hold', held });
+  }
+
+  /** INFO inside a call: DTMF relay is accepted (and logged as a tone); other packages refused. */
+  #onInfo(info: Info): void {
+    const contentType = info.request.getHeader('content-type') ?? '';
+    if (/^application\/dtmf-relay\b/i.test(contentType) && parseDtmfInfo(info.request.body) !== null) {
+      info.accept().catch(() => undefined);
+      return;
+    }
+    // RFC 6086 §4.2.2: an Info Package we do not take is refused with 469.
+    info.reject({ statusCode: 469, extraHeaders: ['Recv-Info: dtmf'] }).catch(() => undefined);
   }
 
   async #rejectIncoming(call: ActiveCall, invitation: Invitation): Promise<void> {
@@ -796,6 +1132,8 @@ export class SipJsPhoneEngine implements PhoneEngine {
     const machine = new CallStateMachine();
     machine.dispatch(first);
     const call: ActiveCall = {
+      muted: false,
+      transferring: false,
       info: Object.freeze({ ...info }),
       session,
       machine,
@@ -808,10 +1146,10 @@ export class SipJsPhoneEngine implements PhoneEngine {
       watchdog: undefined,
       cleanups: [],
     };
-    this.#call = call;
+    this.#calls.set(info.id, call);
 
     const onState = (state: SessionState): void => {
-      if (this.#call !== call) return;
+      if (!this.#isLive(call)) return;
       switch (state) {
         case SessionState.Establishing:
           call.inviteSent = true;
@@ -843,9 +1181,15 @@ export class SipJsPhoneEngine implements PhoneEngine {
         call.remoteCancelled = true;
       },
       // Without this sip.js accepts any REFER and dials the Refer-To target by itself: a
-      // remote party could make us call anyone. Transfer is a later issue; refuse for now.
+      // remote party could make us call anyone. #onRefer decides.
       onRefer: (referral: Referral) => {
-        referral.reject().catch(() => undefined);
+        this.#onRefer(call, referral);
+      },
+      onInvite: () => {
+        this.#onRemoteReinvite(call);
+      },
+      onInfo: (info: Info) => {
+        this.#onInfo(info);
       },
     };
 
@@ -862,14 +1206,14 @@ export class SipJsPhoneEngine implements PhoneEngine {
     }
     this.#emitRemoteMedia(call);
     if (call.hangupWhenEstablished) {
-      this.hangup().catch((error: unknown) => {
+      this.hangup(call.info.id).catch((error: unknown) => {
         this.#log('warn', `deferred hangup failed: ${shortErrorText(error)}`);
       });
     }
   }
 
   #onSessionTerminated(call: ActiveCall): void {
-    if (this.#call !== call) return;
+    if (!this.#isLive(call)) return;
     switch (call.machine.phase) {
       case 'calling':
         this.#apply(call, this.#outgoingEndEvent(call));
@@ -909,7 +1253,7 @@ export class SipJsPhoneEngine implements PhoneEngine {
    * sip.js session is then wound down on its own, detached from the UI.
    */
   #forceFinish(call: ActiveCall, reason: string): void {
-    if (this.#call !== call) return;
+    if (!this.#isLive(call)) return;
     if (call.machine.phase !== 'ending') this.#apply(call, { type: 'failure', reason });
     this.#apply(call, { type: 'terminated' });
     releaseSession(call.session);
@@ -921,8 +1265,9 @@ export class SipJsPhoneEngine implements PhoneEngine {
    * own verbs, and a late duplicate must not take the engine down.
    */
   #apply(call: ActiveCall, event: CallMachineEvent): boolean {
-    if (this.#call !== call) return false;
-    const before = call.machine.phase;
+    if (!this.#isLive(call)) return false;
+    const previous = call.machine.state;
+    const before = previous.phase;
     try {
       call.machine.dispatch(event);
     } catch (error) {
@@ -933,7 +1278,11 @@ export class SipJsPhoneEngine implements PhoneEngine {
       throw error;
     }
     const after = call.machine.phase;
-    if (after === before) return true;
+    if (after === before) {
+      const { hold, remoteHeld } = call.machine.state;
+      if (hold !== previous.hold || remoteHeld !== previous.remoteHeld) this.#emit({ type: 'hold', call: call.info, hold, remoteHeld });
+      return true;
+    }
 
     if (after === 'idle') {
       this.#finishCall(call);
@@ -961,7 +1310,7 @@ export class SipJsPhoneEngine implements PhoneEngine {
         // Best effort: the session is gone anyway.
       }
     }
-    this.#call = null;
+    this.#calls.delete(call.info.id);
     const end = call.machine.state.end;
     // Phase first, then the record: a listener that redials on 'ended' finds the engine idle.
     this.#emit({ type: 'phase', call: call.info, phase: 'idle' });
@@ -974,7 +1323,7 @@ export class SipJsPhoneEngine implements PhoneEngine {
   }
 
   #emitRemoteMedia(call: ActiveCall): void {
-    if (call.remoteMediaSent || this.#call !== call) return;
+    if (call.remoteMediaSent || !this.#isLive(call)) return;
     const sdh = call.session.sessionDescriptionHandler;
     if (!(sdh instanceof Web.SessionDescriptionHandler)) return;
     const pc = sdh.peerConnection;
@@ -1079,6 +1428,22 @@ function releaseSession(session: Inviter | Invitation): void {
   } catch {
     // sip.js throws synchronously for some dialog states; the listener above still cleans up.
   }
+}
+
+/** Takes back an offer the far end did not answer (RFC 3264 §8: the session stays as it was). */
+async function rollbackLocalOffer(session: Inviter | Invitation): Promise<void> {
+  const pc = peerConnectionOf(session);
+  if (pc?.signalingState !== 'have-local-offer') return;
+  try {
+    await pc.setLocalDescription({ type: 'rollback' });
+  } catch {
+    // Closed meanwhile (the call ended): nothing left to roll back.
+  }
+}
+
+function peerConnectionOf(session: Inviter | Invitation): RTCPeerConnection | undefined {
+  const sdh = session.sessionDescriptionHandler;
+  return sdh instanceof Web.SessionDescriptionHandler ? sdh.peerConnection : undefined;
 }
 
 function validateConfig(config: SipAccountConfig): void {

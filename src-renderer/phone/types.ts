@@ -25,7 +25,15 @@ export interface SipAccountConfig {
   iceGatheringTimeoutMs: number;
   /** REGISTER expiry asked for, in seconds. */
   registerExpiresSec: number;
+  /**
+   * How keypad digits reach the far end during a call. 'rfc4733': RTP telephone-event when the
+   * far end negotiated it, SIP INFO otherwise; 'info': always SIP INFO (gateways that drop
+   * Chrome's end-only telephone-events on opus).
+   */
+  dtmfMode?: DtmfMode | undefined;
 }
+
+export type DtmfMode = 'rfc4733' | 'info';
 
 export type RegistrationFailure =
   /** 401/403/407 after credentials were sent: wrong user ID or password. */
@@ -44,6 +52,12 @@ export type RegistrationState =
 /** The call phases the user sees; see `call-state-machine.ts` for allowed moves. */
 export type CallPhase = 'idle' | 'calling' | 'ringing' | 'in-call' | 'ending';
 
+/**
+ * Our hold on an in-call call. 'holding' / 'resuming': the re-INVITE is out (the button shows
+ * it is working, the status does not change yet); 'held': the far end accepted, 保留中.
+ */
+export type HoldState = 'none' | 'holding' | 'held' | 'resuming';
+
 export type CallDirection = 'outgoing' | 'incoming';
 
 /** How a call ended, as recorded in the history. */
@@ -61,33 +75,79 @@ export interface CallInfo {
   sipCallId: string | null;
 }
 
+/** One call as the engine sees it now. */
+export interface CallSnapshot {
+  readonly info: CallInfo;
+  readonly phase: CallPhase;
+  readonly hold: HoldState;
+  /** The far end holds us. */
+  readonly remoteHeld: boolean;
+}
+
+export type TransferFailure =
+  /** The far end refused the REFER, or the transfer target did not answer (sipfrag ≥ 300). */
+  | 'refused'
+  /** No answer to the REFER, or no NOTIFY in time. */
+  | 'timeout';
+
 export type CallEvent =
   | { type: 'started'; call: CallInfo }
   | { type: 'phase'; call: CallInfo; phase: CallPhase }
   | { type: 'answered'; call: CallInfo }
   | { type: 'ended'; call: CallInfo; outcome: CallOutcome; reason: string | null }
-  | { type: 'remote-media'; call: CallInfo; stream: MediaStream };
+  | { type: 'remote-media'; call: CallInfo; stream: MediaStream }
+  /** Our hold state or the far end's hold on us changed. */
+  | { type: 'hold'; call: CallInfo; hold: HoldState; remoteHeld: boolean }
+  /** A transfer we started did not go through; the call is still ours. */
+  | { type: 'transfer-failed'; call: CallInfo; reason: TransferFailure }
+  /** The far end transferred us (REFER): `call` is the new call to the transfer target. */
+  | { type: 'transferred-to'; call: CallInfo; from: CallInfo };
 
+/**
+ * Several calls may exist at once (call waiting, a consultation beside a held call). Verbs take
+ * the call's id; the controller decides which call the user means. The engine never holds or
+ * switches calls on its own.
+ */
 export interface PhoneEngine {
   /** Connects and registers. Resolves once the first attempt has been sent. */
   start(config: SipAccountConfig): Promise<void>;
-  /** Unregisters (best effort) and disconnects; ends any call. */
+  /** Unregisters (best effort) and disconnects; ends every call. */
   stop(): Promise<void>;
-  /** Places a call to a dial string (digits, *, #, +) or a SIP URI. */
-  dial(target: string): Promise<void>;
-  answer(): Promise<void>;
-  /** Rejects the ringing call with 486 Busy Here (sip.js' default, 480, reads as "unavailable"). */
-  reject(): Promise<void>;
-  /** Hangs up whatever call exists: CANCEL before answer, BYE after. */
-  hangup(): Promise<void>;
   /**
-   * Mutes or unmutes the microphone of the current call (the local audio track is disabled, so
-   * silence is sent and no re-INVITE is needed). Returns the resulting state: false when there
-   * is no call with media. A new call always starts unmuted.
+   * Places a call to a dial string (digits, *, #, +) or a SIP URI and returns its id as soon as
+   * the call exists ('started' has gone out); the INVITE follows.
    */
-  setMuted(muted: boolean): boolean;
+  dial(target: string): Promise<string>;
+  answer(callId: string): Promise<void>;
+  /** Rejects a ringing call with 486 Busy Here (sip.js' default, 480, reads as "unavailable"). */
+  reject(callId: string): Promise<void>;
+  /** Ends a call in any phase: CANCEL before answer, 486 while ringing, BYE after. */
+  hangup(callId: string): Promise<void>;
+  /**
+   * Holds an in-call call (re-INVITE, sendonly). Resolves when the hold took effect ('held') or
+   * failed ('none' again, with the error). A 491 (glare) is retried after RFC 3261's delay.
+   */
+  hold(callId: string): Promise<void>;
+  /** Takes a held call off hold (re-INVITE, sendrecv); 491 retried as for hold. */
+  resume(callId: string): Promise<void>;
+  /** Sends DTMF digits (0-9 * # A-D) on an in-call call; returns how they were sent. */
+  sendDtmf(callId: string, tones: string): Promise<DtmfMode>;
+  /** Blind transfer: REFER the far end of `callId` to `target`; we leave once it is accepted. */
+  blindTransfer(callId: string, target: string): Promise<void>;
+  /**
+   * Attended transfer: REFER the far end of `heldCallId` to the far end of `consultationCallId`
+   * with Replaces, so the two are joined and we leave both calls.
+   */
+  attendedTransfer(heldCallId: string, consultationCallId: string): Promise<void>;
+  /**
+   * Mutes or unmutes the microphone of a call (the local audio track is disabled, so silence is
+   * sent and no re-INVITE is needed). Returns the resulting state: false when the call has no
+   * media. A new call always starts unmuted.
+   */
+  setMuted(callId: string, muted: boolean): boolean;
   readonly registration: RegistrationState;
-  readonly phase: CallPhase;
+  /** Every call that exists now, oldest first. */
+  readonly calls: readonly CallSnapshot[];
   onRegistration(listener: (state: RegistrationState) => void): () => void;
   onCall(listener: (event: CallEvent) => void): () => void;
 }

@@ -66,7 +66,7 @@ export function App(props: { bridge: TsunaguApi; controller: PhoneController; in
   }
 
   // An incoming call always shows the phone tab, whatever tab the user was on.
-  const shownTab: Tab = view.phase === 'ringing' ? 'phone' : tab;
+  const shownTab: Tab = view.lines.some((line) => line.phase === 'ringing') ? 'phone' : tab;
 
   return (
     <div className="app">
@@ -89,7 +89,7 @@ export function App(props: { bridge: TsunaguApi; controller: PhoneController; in
         {shownTab === 'phone' && <PhonePanel controller={controller} view={view} dialInput={dialInput} setDialInput={setDialInput} />}
         {shownTab === 'phonebook' && <PhonebookPanel bridge={bridge} onDial={requestDial} />}
         {shownTab === 'history' && <HistoryPanel bridge={bridge} version={view.historyVersion} onDial={requestDial} />}
-        {shownTab === 'settings' && <SettingsPanel bridge={bridge} settings={settings} inCall={view.phase !== 'idle'} onSaved={setSettings} />}
+        {shownTab === 'settings' && <SettingsPanel bridge={bridge} settings={settings} inCall={view.lines.length > 0} onSaved={setSettings} />}
       </main>
       {confirmDial && (
         <ConfirmDialog

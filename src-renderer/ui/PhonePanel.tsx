@@ -1,6 +1,6 @@
 import { useEffect, useRef, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { PhoneController, PhoneView } from '../app/phone-controller';
+import type { LineView, PhoneController, PhoneView } from '../app/phone-controller';
 import { isDialable, normalizeDialInput } from './keypad/dial-string';
 import { Keypad } from './keypad/Keypad';
 import { Ringer } from './ringer';
@@ -12,58 +12,92 @@ interface Props {
   setDialInput: (value: string) => void;
 }
 
+/** The status word users know for a line: 保留中 only once the far end accepted the hold. */
+function statusKey(line: Pick<LineView, 'phase' | 'hold'> | null): string {
+  if (!line) return 'status.idle';
+  if (line.phase === 'in-call' && (line.hold === 'held' || line.hold === 'resuming')) return 'status.held';
+  return `status.${line.phase}`;
+}
+
+function lineLabel(line: LineView, unknown: string): string {
+  return line.contact?.name ?? line.info.remoteName ?? (line.info.remoteNumber || unknown);
+}
+
+/** Plays one call's far-end audio (a held call's tracks are disabled by the engine). */
+function LineAudio({ stream, testId }: { stream: MediaStream | null; testId: string }) {
+  const ref = useRef<HTMLAudioElement>(null);
+  useEffect(() => {
+    if (ref.current) ref.current.srcObject = stream;
+  }, [stream]);
+  return <audio ref={ref} autoPlay data-testid={testId} />;
+}
+
 export function PhonePanel({ controller, view, dialInput, setDialInput }: Props) {
   const { t } = useTranslation();
-  const audioRef = useRef<HTMLAudioElement>(null);
   const inputRef = useRef<HTMLInputElement>(null);
   const ringerRef = useRef<Ringer | null>(null);
-  const { phase, call, registration } = view;
+  const { phase, call, registration, hold } = view;
+  const focused = view.lines.find((line) => line.info.id === view.focusedId) ?? null;
   const registered = registration.kind === 'registered';
-  const canDial = phase === 'idle' && registered && isDialable(dialInput);
+  // The keypad dials when idle, types a transfer target (or a second number) while the call is
+  // held, and sends DTMF while the user talks, as on a desk phone.
+  const held = phase === 'in-call' && hold === 'held';
+  const talking = phase === 'in-call' && hold === 'none';
+  const typing = phase === 'idle' || held;
+  const canDial = typing && registered && isDialable(dialInput);
+  const anyRinging = view.lines.some((line) => line.phase === 'ringing');
+  const consultation = focused?.consultationFor ? view.lines.find((line) => line.info.id === focused.consultationFor) : undefined;
 
   useEffect(() => {
     if (view.focusDialerRequests > 0) inputRef.current?.focus();
   }, [view.focusDialerRequests]);
 
-  // Remote audio plays through a plain <audio> element fed by the call's MediaStream.
-  useEffect(() => {
-    if (audioRef.current) audioRef.current.srcObject = view.remoteStream;
-  }, [view.remoteStream]);
-
   useEffect(() => {
     ringerRef.current ??= new Ringer();
-    if (phase === 'ringing') ringerRef.current.start();
+    if (anyRinging) ringerRef.current.start();
     else ringerRef.current.stop();
-  }, [phase]);
+  }, [anyRinging]);
   useEffect(() => () => ringerRef.current?.dispose(), []);
 
   const dial = () => {
     if (canDial) void controller.dial(dialInput);
   };
+  const pressKey = (key: string) => {
+    if (talking) {
+      controller.sendDtmf(key);
+      return;
+    }
+    setDialInput(normalizeDialInput(dialInput + key));
+    inputRef.current?.focus();
+  };
 
   // Typing works wherever the focus is (a desk phone has no "focus"): digits, * # + go to the
-  // number, Backspace deletes, Enter calls or answers. Keys aimed at another field are left alone.
+  // number (or out as DTMF during a call), Backspace deletes, Enter calls or answers. Keys aimed
+  // at another field are left alone.
   useEffect(() => {
     const onWindowKey = (event: globalThis.KeyboardEvent) => {
       const target = event.target as HTMLElement | null;
       if (target === inputRef.current || target?.closest('input, select, textarea, [contenteditable="true"]')) return;
       if (event.ctrlKey || event.metaKey || event.altKey) return;
-      if (phase === 'idle' && /^[0-9*#+]$/.test(event.key)) {
+      if (talking && /^[0-9*#]$/.test(event.key)) {
+        event.preventDefault();
+        controller.sendDtmf(event.key);
+      } else if (typing && /^[0-9*#+]$/.test(event.key)) {
         event.preventDefault();
         setDialInput(normalizeDialInput(dialInput + event.key));
         inputRef.current?.focus();
-      } else if (phase === 'idle' && event.key === 'Backspace') {
+      } else if (typing && event.key === 'Backspace') {
         event.preventDefault();
         setDialInput(dialInput.slice(0, -1));
       } else if (event.key === 'Enter' && (target === null || target === document.body)) {
         event.preventDefault();
         if (phase === 'ringing') void controller.answer();
-        else if (canDial) void controller.dial(dialInput);
+        else if (canDial) dial();
       }
     };
     window.addEventListener('keydown', onWindowKey);
     return () => window.removeEventListener('keydown', onWindowKey);
-  }, [phase, dialInput, canDial, controller, setDialInput]);
+  });
 
   const onKeyDown = (event: KeyboardEvent<HTMLInputElement>) => {
     if (event.key === 'Enter') {
@@ -81,8 +115,8 @@ export function PhonePanel({ controller, view, dialInput, setDialInput }: Props)
 
   return (
     <section className="phone" aria-label={t('tabs.phone')}>
-      <div className={`call-status call-status-${phase}`} data-testid="call-status" data-phase={phase}>
-        {t(`status.${phase}`)}
+      <div className={`call-status call-status-${held ? 'held' : phase}`} data-testid="call-status" data-phase={phase} data-hold={hold}>
+        {t(statusKey(focused))}
       </div>
       {call && phase !== 'idle' ? (
         <div className="remote" data-testid="remote-party">
@@ -90,6 +124,12 @@ export function PhonePanel({ controller, view, dialInput, setDialInput }: Props)
           {view.contact?.photo && <img className="remote-photo" data-testid="remote-photo" src={view.contact.photo} alt="" />}
           <div className="remote-name" data-testid="remote-name">{remoteLabel}</div>
           {remoteName && <div className="remote-number" data-testid="remote-number">{call.remoteNumber}</div>}
+          {focused?.remoteHeld && <div className="notice" data-testid="remote-held">{t('call.remoteHeld')}</div>}
+          {consultation && (
+            <div className="notice" data-testid="consultation-note">
+              {t('call.consultation', { name: lineLabel(consultation, t('call.unknownCaller')) })}
+            </div>
+          )}
         </div>
       ) : (
         view.lastEnded && (
@@ -97,6 +137,41 @@ export function PhonePanel({ controller, view, dialInput, setDialInput }: Props)
             {t(`call.ended.${view.lastEnded.outcome}`)}
           </div>
         )
+      )}
+      {view.waiting && (
+        <div className="waiting-call" role="alert" data-testid="waiting-call" data-call-id={view.waiting.info.id}>
+          <span className="waiting-title">{t('call.waiting')}</span>
+          <span className="waiting-name" data-testid="waiting-name">{lineLabel(view.waiting, t('call.unknownCaller'))}</span>
+          {view.waiting.info.remoteNumber && <span className="waiting-number">{view.waiting.info.remoteNumber}</span>}
+          <button type="button" className="action answer" data-testid="waiting-answer" onClick={() => void controller.answer(view.waiting?.info.id)}>
+            {t('actions.answer')}
+          </button>
+          <button type="button" className="action reject" data-testid="waiting-reject" onClick={() => void controller.reject(view.waiting?.info.id)}>
+            {t('actions.reject')}
+          </button>
+        </div>
+      )}
+      {view.lines.length > 1 && (
+        <ul className="lines" aria-label={t('call.lines')} data-testid="lines">
+          {view.lines.map((line) => (
+            <li key={line.info.id}>
+              <button
+                type="button"
+                className={line.info.id === view.focusedId ? 'line-key focused' : 'line-key'}
+                data-testid="line-key"
+                data-call-id={line.info.id}
+                data-phase={line.phase}
+                data-hold={line.hold}
+                aria-current={line.info.id === view.focusedId}
+                onClick={() => void controller.switchTo(line.info.id)}
+              >
+                <span className="line-name">{lineLabel(line, t('call.unknownCaller'))}</span>
+                <span className="line-status">{t(statusKey(line))}</span>
+              </button>
+              {line.info.id !== view.focusedId && <LineAudio stream={line.remoteStream} testId="line-audio" />}
+            </li>
+          ))}
+        </ul>
       )}
       {view.actionError && (
         <div className="error" role="alert" data-testid="action-error">
@@ -115,36 +190,30 @@ export function PhonePanel({ controller, view, dialInput, setDialInput }: Props)
           spellCheck={false}
           autoFocus
           value={dialInput}
-          disabled={phase !== 'idle'}
+          disabled={!typing}
           onChange={(event) => setDialInput(normalizeDialInput(event.target.value))}
           onKeyDown={onKeyDown}
         />
-        <button type="button" className="icon" data-testid="backspace" aria-label={t('keypad.backspace')} disabled={phase !== 'idle' || !dialInput} onClick={() => setDialInput(dialInput.slice(0, -1))}>
+        <button type="button" className="icon" data-testid="backspace" aria-label={t('keypad.backspace')} disabled={!typing || !dialInput} onClick={() => setDialInput(dialInput.slice(0, -1))}>
           ⌫
         </button>
-        <button type="button" className="icon" data-testid="clear" aria-label={t('keypad.clear')} disabled={phase !== 'idle' || !dialInput} onClick={() => setDialInput('')}>
+        <button type="button" className="icon" data-testid="clear" aria-label={t('keypad.clear')} disabled={!typing || !dialInput} onClick={() => setDialInput('')}>
           ✕
         </button>
       </div>
-      <Keypad
-        disabled={phase !== 'idle'}
-        onKey={(key) => {
-          setDialInput(normalizeDialInput(dialInput + key));
-          inputRef.current?.focus();
-        }}
-      />
+      <Keypad disabled={!typing && !talking} onKey={pressKey} />
       <div className="call-actions">
-        {phase === 'idle' && (
+        {typing && (
           <button type="button" className="action call" data-testid="call-button" disabled={!canDial} onClick={dial} title={registered ? '' : t('call.notRegistered')}>
-            {t('actions.call')}
+            {t(held ? 'actions.newCall' : 'actions.call')}
           </button>
         )}
         {phase === 'ringing' && (
           <>
-            <button type="button" className="action answer" data-testid="answer-button" onClick={() => void controller.answer()}>
+            <button type="button" className="action answer" data-testid="answer-button" onClick={() => void controller.answer(call?.id)}>
               {t('actions.answer')}
             </button>
-            <button type="button" className="action reject" data-testid="reject-button" onClick={() => void controller.reject()}>
+            <button type="button" className="action reject" data-testid="reject-button" onClick={() => void controller.reject(call?.id)}>
               {t('actions.reject')}
             </button>
           </>
@@ -160,13 +229,46 @@ export function PhonePanel({ controller, view, dialInput, setDialInput }: Props)
             {t(view.muted ? 'actions.unmute' : 'actions.mute')}
           </button>
         )}
+        {(phase === 'in-call' || (phase === 'calling' && consultation)) && (
+          <button
+            type="button"
+            className={hold === 'held' ? 'action hold on' : 'action hold'}
+            data-testid="hold-button"
+            // Lit only once the hold took effect; busy while the re-INVITE is out.
+            aria-pressed={hold === 'held'}
+            aria-busy={hold === 'holding' || hold === 'resuming'}
+            disabled={hold === 'holding' || hold === 'resuming'}
+            onClick={() => void controller.toggleHold()}
+          >
+            {t(hold === 'held' ? 'actions.resume' : 'actions.hold')}
+          </button>
+        )}
         {(phase === 'calling' || phase === 'in-call') && (
           <button type="button" className="action hangup" data-testid="hangup-button" onClick={() => void controller.hangup()}>
             {t('actions.hangup')}
           </button>
         )}
       </div>
-      <audio ref={audioRef} autoPlay data-testid="remote-audio" />
+      {(held || (consultation && phase === 'in-call')) && (
+        <div className="call-actions transfer-actions">
+          {held && (
+            <>
+              <button type="button" className="action transfer" data-testid="transfer-button" disabled={!canDial} onClick={() => void controller.startTransfer(dialInput).then(() => setDialInput(''))}>
+                {t('actions.transfer')}
+              </button>
+              <button type="button" className="action transfer" data-testid="blind-transfer-button" disabled={!canDial} onClick={() => void controller.blindTransfer(dialInput).then(() => setDialInput(''))}>
+                {t('actions.blindTransfer')}
+              </button>
+            </>
+          )}
+          {consultation && phase === 'in-call' && (
+            <button type="button" className="action transfer" data-testid="transfer-complete-button" onClick={() => void controller.completeTransfer()}>
+              {t('actions.transferComplete')}
+            </button>
+          )}
+        </div>
+      )}
+      <LineAudio stream={view.remoteStream} testId="remote-audio" />
     </section>
   );
 }

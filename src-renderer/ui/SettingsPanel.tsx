@@ -89,6 +89,13 @@ export function SettingsPanel(props: { bridge: TsunaguApi; settings: SettingsVie
           </label>
         ))}
         <label className="field">
+          <span>{t('settings.dtmfMode')}</span>
+          <select data-testid="account-dtmfMode" value={account.dtmfMode ?? 'rfc4733'} onChange={(e) => setAccount({ ...account, dtmfMode: e.target.value === 'info' ? 'info' : 'rfc4733' })}>
+            <option value="rfc4733">{t('settings.dtmfRfc4733')}</option>
+            <option value="info">{t('settings.dtmfInfo')}</option>
+          </select>
+        </label>
+        <label className="field">
           <span>
             {t('settings.password')} {settings?.hasPassword && <small>{t('settings.passwordKeep')}</small>}
           </span>

@@ -58,21 +58,29 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
 
 export { expect };
 
-/** Sum of RTP packets received on the page's peer connections (instrumented by bridge-init). */
-export async function inboundAudioPackets(page: Page): Promise<number> {
-  return page.evaluate(async () => {
+/** The sum of one inbound-rtp audio statistic over the page's live peer connections
+ *  (instrumented by bridge-init). */
+async function inboundAudioStat(page: Page, stat: 'packetsReceived' | 'totalAudioEnergy'): Promise<number> {
+  return page.evaluate(async (name) => {
     const connections = (window as unknown as { __peerConnections: RTCPeerConnection[] }).__peerConnections;
-    let packets = 0;
+    let sum = 0;
     for (const pc of connections) {
       if (pc.connectionState === 'closed') continue;
       const stats = await pc.getStats();
-      stats.forEach((report: { type: string; kind?: string; packetsReceived?: number }) => {
-        if (report.type === 'inbound-rtp' && report.kind === 'audio') packets += report.packetsReceived ?? 0;
+      stats.forEach((report: { type: string; kind?: string } & Partial<Record<typeof name, number>>) => {
+        if (report.type === 'inbound-rtp' && report.kind === 'audio') sum += report[name] ?? 0;
       });
     }
-    return packets;
-  });
+    return sum;
+  }, stat);
 }
+
+/** RTP packets received: audio really flows. */
+export const inboundAudioPackets = (page: Page): Promise<number> => inboundAudioStat(page, 'packetsReceived');
+
+/** Audio energy received: it grows only while the far end sends sound (silence adds nothing),
+ *  so a test can tell a muted or held line from a live one. */
+export const inboundAudioEnergy = (page: Page): Promise<number> => inboundAudioStat(page, 'totalAudioEnergy');
 
 export async function expectRegistered(page: Page): Promise<void> {
   await expect(page.getByTestId('registration-lamp')).toHaveAttribute('data-state', 'ok');
@@ -87,4 +95,16 @@ export async function dial(page: Page, number: string): Promise<void> {
 /** First lines of the SIP requests the page has sent (instrumented by bridge-init). */
 export function sentSipRequests(page: Page, method: string): Promise<number> {
   return page.evaluate((m) => (window as unknown as { __sipSent: string[] }).__sipSent.filter((line) => line.startsWith(`${m} `)).length, method);
+}
+
+/** How much `measure` grows over `ms` (e.g. packets received in one second). */
+export async function growth(page: Page, measure: (page: Page) => Promise<number>, ms = 1000): Promise<number> {
+  const before = await measure(page);
+  await page.waitForTimeout(ms);
+  return (await measure(page)) - before;
+}
+
+/** First lines of the SIP messages the page has received (and INFO requests whole). */
+export function receivedSip(page: Page): Promise<string[]> {
+  return page.evaluate(() => [...(window as unknown as { __sipReceived: string[] }).__sipReceived]);
 }

@@ -47,3 +47,29 @@ WebSocket.prototype.send = function (this: WebSocket, data: Parameters<WebSocket
   if (typeof data === 'string') sent.push(data.slice(0, data.indexOf('\r\n')));
   return nativeSend.call(this, data);
 };
+
+// Test instrumentation only: every SIP message the page receives (first line, and the body of
+// INFO requests so a test can read the DTMF), and a switch that holds inbound messages back for
+// a while, in order, as a slow network would — how a test makes two re-INVITEs cross (glare).
+interface InboundControl {
+  delayMs: number;
+}
+const received: string[] = [];
+const inbound: InboundControl = { delayMs: 0 };
+Object.defineProperty(window, '__sipReceived', { value: received });
+Object.defineProperty(window, '__sipInbound', { value: inbound });
+let releaseAt = 0;
+const nativeAddEventListener = WebSocket.prototype.addEventListener;
+WebSocket.prototype.addEventListener = function (this: WebSocket, type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions) {
+  if (type !== 'message' || typeof listener !== 'function') return nativeAddEventListener.call(this, type, listener, options);
+  const wrapped = (event: Event) => {
+    const data = (event as MessageEvent).data;
+    if (typeof data === 'string') received.push(data.startsWith('INFO ') ? data : data.slice(0, data.indexOf('\r\n')));
+    // Never deliver earlier than a message that came before: the order on the wire is kept.
+    releaseAt = Math.max(releaseAt, Date.now() + inbound.delayMs);
+    const wait = releaseAt - Date.now();
+    if (wait <= 0) listener.call(this, event);
+    else setTimeout(() => listener.call(this, event), wait);
+  };
+  return nativeAddEventListener.call(this, type, wrapped, options);
+};

@@ -25,6 +25,8 @@ function eventOf(type: CallEventType): CallMachineEvent {
       return { type, status: 486 };
     case 'failure':
       return { type, reason: 'transport' };
+    case 'remote-hold':
+      return { type, held: true };
     default:
       return { type } as CallMachineEvent;
   }
@@ -50,6 +52,9 @@ const REACHABLE: ReadonlyArray<{ name: string; state: CallMachineState }> = [
   { name: 'ringing (answered, not yet established)', state: run(incoming, answer) },
   { name: 'in-call (outgoing)', state: run(dial, established) },
   { name: 'in-call (incoming)', state: run(incoming, answer, established) },
+  { name: 'in-call (holding)', state: run(dial, established, { type: 'hold' }) },
+  { name: 'in-call (held)', state: run(dial, established, { type: 'hold' }, { type: 'hold-ok' }) },
+  { name: 'in-call (resuming)', state: run(dial, established, { type: 'hold' }, { type: 'hold-ok' }, { type: 'resume' }) },
   { name: 'ending (outgoing)', state: run(dial, hangup) },
   { name: 'ending (incoming)', state: run(incoming, { type: 'reject' }) },
 ];
@@ -71,12 +76,31 @@ const EXPECTED: ReadonlyArray<[CallPhase, CallEventType, CallPhase]> = [
   ['in-call', 'hangup', 'ending'],
   ['in-call', 'remote-bye', 'ending'],
   ['in-call', 'failure', 'ending'],
+  ['in-call', 'hold', 'in-call'],
+  ['in-call', 'hold-ok', 'in-call'],
+  ['in-call', 'hold-failed', 'in-call'],
+  ['in-call', 'resume', 'in-call'],
+  ['in-call', 'resume-ok', 'in-call'],
+  ['in-call', 'resume-failed', 'in-call'],
+  ['in-call', 'remote-hold', 'in-call'],
+  ['in-call', 'transferred', 'ending'],
+  ['in-call', 'replaced', 'ending'],
   ['ending', 'terminated', 'idle'],
 ];
 
 /** A state in `phase` from which `type` passes its guards (for the valid-transition tests). */
 function stateFor(phase: CallPhase, type: CallEventType): CallMachineState {
   if (phase === 'ringing' && type === 'established') return run(incoming, answer);
+  // Each hold move from the one hold state it leaves.
+  const holdFrom: Partial<Record<CallEventType, string>> = {
+    'hold-ok': 'in-call (holding)',
+    'hold-failed': 'in-call (holding)',
+    resume: 'in-call (held)',
+    'resume-ok': 'in-call (resuming)',
+    'resume-failed': 'in-call (resuming)',
+  };
+  const named = holdFrom[type];
+  if (phase === 'in-call' && named) return REACHABLE.find((r) => r.name === named)!.state;
   const found = REACHABLE.find((r) => r.state.phase === phase);
   if (!found) throw new Error(`no reachable state in ${phase}`);
   return found.state;
@@ -169,6 +193,45 @@ describe('call state machine: refused moves', () => {
     expect(() => callTransition(state, hangup)).toThrow(InvalidCallTransition);
   });
 
+  it('refuses hold moves from the wrong hold state, and leaves it unchanged', () => {
+    const active = run(dial, established);
+    const held = run(dial, established, { type: 'hold' }, { type: 'hold-ok' });
+    const holding = run(dial, established, { type: 'hold' });
+    const refused: ReadonlyArray<[CallMachineState, CallEventType]> = [
+      [active, 'hold-ok'],
+      [active, 'resume'],
+      [active, 'resume-ok'],
+      [holding, 'hold'],
+      [holding, 'resume'],
+      [held, 'hold'],
+      [held, 'hold-ok'],
+      [held, 'resume-ok'],
+    ];
+    for (const [state, type] of refused) {
+      const machine = new CallStateMachine(state);
+      expect(() => machine.dispatch(eventOf(type)), `${state.hold} ${type}`).toThrow(InvalidCallTransition);
+      expect(machine.state).toBe(state);
+    }
+  });
+
+  it('shows held only after the far end accepted, and falls back honestly on refusal', () => {
+    const holding = run(dial, established, { type: 'hold' });
+    expect(holding.hold).toBe('holding');
+    expect(callTransition(holding, { type: 'hold-ok' }).hold).toBe('held');
+    expect(callTransition(holding, { type: 'hold-failed' }).hold).toBe('none');
+    const resuming = run(dial, established, { type: 'hold' }, { type: 'hold-ok' }, { type: 'resume' });
+    expect(callTransition(resuming, { type: 'resume-failed' }).hold).toBe('held');
+    expect(callTransition(resuming, { type: 'resume-ok' }).hold).toBe('none');
+  });
+
+  it('hangs up from every hold state', () => {
+    for (const name of ['in-call (holding)', 'in-call (held)', 'in-call (resuming)']) {
+      const state = REACHABLE.find((r) => r.name === name)!.state;
+      const ending = callTransition(state, hangup);
+      expect(ending).toMatchObject({ phase: 'ending', hold: 'none', end: { outcome: 'answered', reason: 'bye:local' } });
+    }
+  });
+
   it('returns frozen states', () => {
     expect(Object.isFrozen(run(dial))).toBe(true);
     expect(Object.isFrozen(INITIAL_CALL_STATE)).toBe(true);
@@ -198,6 +261,9 @@ describe('call state machine: history outcome', () => {
     ['incoming not answered in time', [incoming, { type: 'no-answer' }], 'missed', 'no-answer'],
     ['incoming lost before we answered', [incoming, { type: 'failure', reason: 'transport' }], 'missed', 'transport'],
     ['incoming failed after we answered', [incoming, answer, { type: 'failure', reason: 'media' }], 'failed', 'media'],
+    ['held call transferred by us', [incoming, answer, established, { type: 'hold' }, { type: 'hold-ok' }, { type: 'transferred' }], 'answered', 'transfer'],
+    ['consultation replaced at the target', [incoming, answer, established, { type: 'replaced' }], 'answered', 'replaced'],
+    ['held call, the far end hangs up', [dial, established, { type: 'hold' }, { type: 'hold-ok' }, { type: 'remote-bye' }], 'answered', 'bye:remote'],
   ];
 
   it.each(cases)('%s → %s (%s)', (_name, events, outcome, reason) => {
@@ -212,7 +278,7 @@ describe('call state machine: history outcome', () => {
 
   it('starts the next call with a clean record', () => {
     const next = run(dial, hangup, terminated, incoming);
-    expect(next).toEqual({ phase: 'ringing', direction: 'incoming', accepted: false, established: false, end: null });
+    expect(next).toEqual({ phase: 'ringing', direction: 'incoming', accepted: false, established: false, end: null, hold: 'none', remoteHeld: false });
   });
 
   it('deriveCallEnd is total and direction-sensible for every cause', () => {
@@ -225,6 +291,8 @@ describe('call state machine: history outcome', () => {
       { kind: 'remote-cancel' },
       { kind: 'remote-bye' },
       { kind: 'no-answer' },
+      { kind: 'transferred' },
+      { kind: 'replaced' },
       { kind: 'failure', reason: 'transport' },
     ];
     for (const direction of ['outgoing', 'incoming'] as const) {
@@ -257,6 +325,16 @@ describe('call state machine: random event sequences', () => {
       { type: 'remote-bye' },
       { type: 'no-answer' },
       terminated,
+      { type: 'hold' },
+      { type: 'hold-ok' },
+      { type: 'hold-failed' },
+      { type: 'resume' },
+      { type: 'resume-ok' },
+      { type: 'resume-failed' },
+      { type: 'remote-hold', held: true },
+      { type: 'remote-hold', held: false },
+      { type: 'transferred' },
+      { type: 'replaced' },
     ),
     fc.integer({ min: 300, max: 699 }).map((status): CallMachineEvent => ({ type: 'remote-reject', status })),
     fc.constantFrom('transport', 'media', 'sip:408', 'error').map((reason): CallMachineEvent => ({ type: 'failure', reason })),
@@ -283,6 +361,8 @@ describe('call state machine: random event sequences', () => {
           if (s.end !== null && !OUTCOMES.has(s.end.outcome)) return false;
           if (s.phase === 'in-call' && !s.established) return false;
           if (s.direction === 'outgoing' && s.accepted) return false;
+          // Hold exists only while the call is up.
+          if (s.phase !== 'in-call' && (s.hold !== 'none' || s.remoteHeld)) return false;
         }
         return true;
       }),
