@@ -52,6 +52,7 @@ export function createTsunaguApi(transport: BridgeTransport) {
       saveAccount: (input: RequestOf<'tsunagu:settings:save-account'>) => call('tsunagu:settings:save-account', input),
       setLanguage: (language: RequestOf<'tsunagu:settings:set-language'>) => call('tsunagu:settings:set-language', language),
       setDesktop: (preferences: RequestOf<'tsunagu:settings:set-desktop'>) => call('tsunagu:settings:set-desktop', preferences),
+      setCallButtons: (buttons: RequestOf<'tsunagu:settings:set-call-buttons'>) => call('tsunagu:settings:set-call-buttons', buttons),
     }),
     phone: Object.freeze({
       getCredentials: () => call('tsunagu:phone:get-credentials', undefined),

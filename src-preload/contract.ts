@@ -120,6 +120,76 @@ export const DEFAULT_DESKTOP_PREFERENCES: DesktopPreferences = {
   shortcuts: { answer: '', hangup: '', mute: '', focusDialer: '' },
 };
 
+// ---------------------------------------------------------------------------------------------
+// The phone's buttons (外線パッド, ワンタッチ, パーク保留, BLF, ピックアップ, 留守電). Their codes are
+// PBX-dependent, so every one is configurable; only what a dial string may hold is accepted.
+
+/** A feature code or number as dialled: digits, *, # and a leading +; '' = not set. */
+const DialCode = z.string().trim().max(32, 'validation.tooLong').regex(/^\+?[0-9*#]*$/, 'validation.dialCode');
+const RequiredDialCode = DialCode.pipe(z.string().min(1, 'validation.required'));
+const ButtonLabel = PlainText(24);
+
+export const LineKey = z.strictObject({
+  label: ButtonLabel.pipe(z.string().min(1, 'validation.required')),
+  /** Dialled in front of the number: an outside-line or line-selection code ('0', '184', …). */
+  prefix: DialCode,
+  /** Caller ID to present on this line (P-Preferred-Identity), a number or extension; '' none. */
+  identity: DialCode,
+});
+export type LineKey = z.infer<typeof LineKey>;
+
+export const OneTouchKey = z.strictObject({ label: ButtonLabel.pipe(z.string().min(1, 'validation.required')), number: RequiredDialCode });
+export type OneTouchKey = z.infer<typeof OneTouchKey>;
+
+export const ParkSlot = z.strictObject({
+  label: ButtonLabel,
+  /** Where a call is transferred to park it in this slot. */
+  parkCode: RequiredDialCode,
+  /** What is dialled to take the parked call back. */
+  retrieveCode: RequiredDialCode,
+  /** The extension whose dialog state lights the lamp (the slot's orbit). */
+  watch: RequiredDialCode,
+});
+export type ParkSlot = z.infer<typeof ParkSlot>;
+
+export const BlfKey = z.strictObject({ label: ButtonLabel, extension: RequiredDialCode });
+export type BlfKey = z.infer<typeof BlfKey>;
+
+export const CallButtons = z.strictObject({
+  lines: z.array(LineKey).max(8),
+  oneTouch: z.array(OneTouchKey).max(24),
+  park: z.array(ParkSlot).length(6),
+  blf: z.array(BlfKey).max(24),
+  pickup: z.strictObject({
+    /** Directed pickup of a ringing colleague: this code + their extension ('' = the PBX has none). */
+    directedPrefix: DialCode,
+    /** Group pickup: the code alone. */
+    group: DialCode,
+  }),
+  voicemail: z.strictObject({
+    /** 留守電開始: this code + our extension. */
+    startPrefix: DialCode,
+    /** 留守電終了. */
+    stop: DialCode,
+    /** 留守電状態: this code + our extension. */
+    statusPrefix: DialCode,
+  }),
+});
+export type CallButtons = z.infer<typeof CallButtons>;
+
+/**
+ * Defaults for a PBX that parks on orbits 701–706 (park by transferring to the orbit, retrieve by
+ * calling it) and uses the common feature codes. Every value is the user's to change.
+ */
+export const DEFAULT_CALL_BUTTONS: CallButtons = {
+  lines: [],
+  oneTouch: [],
+  park: [1, 2, 3, 4, 5, 6].map((n) => ({ label: '', parkCode: `70${n}`, retrieveCode: `70${n}`, watch: `70${n}` })),
+  blf: [],
+  pickup: { directedPrefix: '**', group: '*8' },
+  voicemail: { startPrefix: '*71', stop: '*72', statusPrefix: '*73' },
+};
+
 export const SettingsView = z.strictObject({
   account: AccountSettings.nullable(),
   hasPassword: z.boolean(),
@@ -135,6 +205,7 @@ export const SettingsView = z.strictObject({
   /** Set once when the settings file was unreadable and was put aside: the UI tells the user. */
   recoveredFromCorruptFile: z.boolean(),
   desktop: DesktopPreferences,
+  callButtons: CallButtons,
 });
 export type SettingsView = z.infer<typeof SettingsView>;
 
@@ -352,6 +423,7 @@ export const invokeContract = {
   'tsunagu:settings:save-account': { request: AccountInput, response: SettingsView },
   'tsunagu:settings:set-language': { request: Language, response: SettingsView },
   'tsunagu:settings:set-desktop': { request: DesktopPreferences, response: SettingsView },
+  'tsunagu:settings:set-call-buttons': { request: CallButtons, response: SettingsView },
   'tsunagu:phone:get-credentials': { request: z.undefined(), response: SipCredentials.nullable() },
   'tsunagu:phone:report-status': { request: PhoneStatus, response: z.undefined() },
   /** The page has subscribed to events: main may deliver what it queued (e.g. clicked links). */

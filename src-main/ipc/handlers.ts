@@ -28,6 +28,7 @@ export function createInvokeHandlers({ settings, history, links, alerts, shortcu
     'tsunagu:settings:save-account': (input) => settings.saveAccount(input),
     'tsunagu:settings:set-language': (language) => settings.setLanguage(language),
     'tsunagu:settings:set-desktop': (preferences) => settings.setDesktop(preferences),
+    'tsunagu:settings:set-call-buttons': (buttons) => settings.setCallButtons(buttons),
     'tsunagu:phone:get-credentials': () => settings.credentials(),
     'tsunagu:phone:report-status': (status) => alerts.report(status),
     'tsunagu:app:renderer-ready': () => links.rendererReady(),

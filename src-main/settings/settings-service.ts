@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import {
   AccountSettings,
+  CallButtons,
+  DEFAULT_CALL_BUTTONS,
   DEFAULT_DESKTOP_PREFERENCES,
   DesktopPreferences,
   Language,
@@ -32,6 +34,7 @@ export const StoredSettings = z.object({
     })
     .default({}),
   desktop: DesktopPreferences.default(DEFAULT_DESKTOP_PREFERENCES),
+  callButtons: CallButtons.default(DEFAULT_CALL_BUTTONS),
   /** Main-only state, never sent to the page. */
   window: z
     .object({
@@ -85,6 +88,7 @@ export function createSettingsService(deps: SettingsServiceDeps) {
       secretStorage: { backend: deps.secretBackend, weak: deps.secretBackend === 'basic_text' },
       recoveredFromCorruptFile: deps.recoveredFromCorruptFile,
       desktop: current.desktop,
+      callButtons: current.callButtons,
     };
   }
 
@@ -114,6 +118,10 @@ export function createSettingsService(deps: SettingsServiceDeps) {
 
     setDesktop(desktop: DesktopPreferences): SettingsView {
       return persist({ ...current, desktop });
+    },
+
+    setCallButtons(callButtons: CallButtons): SettingsView {
+      return persist({ ...current, callButtons });
     },
 
     windowBounds(): WindowBounds | undefined {

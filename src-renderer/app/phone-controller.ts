@@ -1,6 +1,7 @@
-import type { CallCommand, ContactMatch, PhoneStatus, SipCredentials } from '../../src-preload/contract';
+import type { CallButtons, CallCommand, ContactMatch, LineKey, PhoneStatus, SipCredentials } from '../../src-preload/contract';
 import type { TsunaguApi } from '../../src-preload/api';
 import { PhoneEngineError } from '../phone/errors';
+import { lampState, type LampState, type MessageSummary, type WatchedDialog } from '../phone/presence-parsers';
 import type {
   CallInfo,
   CallOutcome,
@@ -50,6 +51,18 @@ export interface PhoneView {
   historyVersion: number;
   /** Bumped when something (a global shortcut) asks for the number field to take focus. */
   focusDialerRequests: number;
+  /** Lamps by watched extension (BLF keys and park slots): what the PBX last told us. */
+  lamps: Readonly<Record<string, Lamp>>;
+  /** Voicemail waiting (MWI), once the mailbox told us. */
+  voicemail: MessageSummary | null;
+  /** The line pad's chosen line (index into the configured lines), null for the default line. */
+  selectedLine: number | null;
+}
+
+export interface Lamp {
+  state: LampState;
+  /** The watched party's dialogs, e.g. who is calling a ringing colleague. */
+  dialogs: readonly WatchedDialog[];
 }
 
 /**
@@ -121,11 +134,19 @@ export class PhoneController {
     actionError: null,
     historyVersion: 0,
     focusDialerRequests: 0,
+    lamps: {},
+    voicemail: null,
+    selectedLine: null,
   };
+  private buttons: CallButtons | null = null;
+  /** Live lamp subscriptions by watched extension. */
+  private readonly lampWatches = new Map<string, () => void>();
+  private stopVoicemailWatch: (() => void) | null = null;
   private doNotDisturb = false;
   private lastReported = '';
   private readonly listeners = new Set<() => void>();
   private localAccount = '';
+  private user = '';
   /** History writes go out strictly in order: an 'ended' must never overtake its 'started'. */
   private historyQueue: Promise<unknown> = Promise.resolve();
 
@@ -226,7 +247,9 @@ export class PhoneController {
     }
     const credentials = result.value;
     this.localAccount = `${credentials.account.user}@${credentials.account.domain}`;
+    this.user = credentials.account.user;
     this.update({ configured: true });
+    this.stopVoicemailWatch ??= this.engine.watchMessageSummary((voicemail) => this.update({ voicemail }));
     await this.engine.start(toEngineConfig(credentials));
   }
 
@@ -234,12 +257,85 @@ export class PhoneController {
     await this.engine.stop();
   }
 
-  /** A new call. The call the user is on is held first, as a desk phone's second line does. */
+  /**
+   * A new call on the line chosen on the line pad. The call the user is on is held first, as a
+   * desk phone's second line does.
+   */
   dial(target: string): Promise<void> {
     return this.act(async () => {
       await this.holdActive();
-      await this.engine.dial(target);
+      await this.engine.dial(target, this.lineOptions());
     });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The line pad: lines, one-touch keys, park slots, busy lamps, pickup, voicemail
+
+  /** The buttons as configured; lamps follow (subscriptions made and dropped to match). */
+  setButtons(buttons: CallButtons): void {
+    this.buttons = buttons;
+    const wanted = new Set([...buttons.blf.map((key) => key.extension), ...buttons.park.map((slot) => slot.watch)]);
+    for (const [extension, stop] of this.lampWatches) {
+      if (wanted.has(extension)) continue;
+      stop();
+      this.lampWatches.delete(extension);
+    }
+    for (const extension of wanted) {
+      if (this.lampWatches.has(extension)) continue;
+      this.lampWatches.set(
+        extension,
+        this.engine.watchDialogs(extension, (dialogs) => this.update({ lamps: { ...this.view.lamps, [extension]: { state: lampState(dialogs), dialogs } } })),
+      );
+    }
+    const lamps = Object.fromEntries(Object.entries(this.view.lamps).filter(([extension]) => wanted.has(extension)));
+    const selectedLine = this.view.selectedLine !== null && this.view.selectedLine < buttons.lines.length ? this.view.selectedLine : null;
+    this.update({ lamps, selectedLine });
+  }
+
+  /** 外線パッド: the next calls go out on this line (null: the default line). */
+  selectLine(index: number | null): void {
+    this.update({ selectedLine: index !== null && this.buttons && index < this.buttons.lines.length ? index : null });
+  }
+
+  /**
+   * パーク保留 n (0–5): a free slot parks the current call there (a transfer to the slot's park
+   * code); a lit slot is taken back by calling its retrieve code.
+   */
+  park(slot: number): Promise<void> {
+    const config = this.buttons?.park[slot];
+    if (!config) return Promise.resolve();
+    const occupied = (this.view.lamps[config.watch]?.state ?? 'idle') !== 'idle';
+    const line = this.focused();
+    if (!occupied && line?.phase === 'in-call') {
+      return this.act(() => this.engine.blindTransfer(line.info.id, config.parkCode));
+    }
+    if (occupied) return this.dial(config.retrieveCode);
+    return Promise.resolve();
+  }
+
+  /** Directed pickup of a ringing colleague (BLF key), through the PBX's pickup code. */
+  pickup(extension: string): Promise<void> {
+    const prefix = this.buttons?.pickup.directedPrefix ?? '';
+    return prefix ? this.dial(prefix + extension) : Promise.resolve();
+  }
+
+  groupPickup(): Promise<void> {
+    const code = this.buttons?.pickup.group ?? '';
+    return code ? this.dial(code) : Promise.resolve();
+  }
+
+  /** 留守電開始 / 留守電終了 / 留守電状態: the PBX's feature codes, built from our extension. */
+  voicemailAction(action: 'start' | 'stop' | 'status'): Promise<void> {
+    const codes = this.buttons?.voicemail;
+    if (!codes) return Promise.resolve();
+    const code = action === 'start' ? codes.startPrefix && codes.startPrefix + this.user : action === 'stop' ? codes.stop : codes.statusPrefix && codes.statusPrefix + this.user;
+    return code ? this.dial(code) : Promise.resolve();
+  }
+
+  private lineOptions(): { prefix?: string; identity?: string } {
+    const line: LineKey | undefined = this.view.selectedLine === null ? undefined : this.buttons?.lines[this.view.selectedLine];
+    if (!line) return {};
+    return { ...(line.prefix ? { prefix: line.prefix } : {}), ...(line.identity ? { identity: line.identity } : {}) };
   }
 
   /** Answers a ringing call (the waiting one if none is named); the current call is held first. */

@@ -18,6 +18,8 @@ import {
   RequestPendingError,
   SIPExtension,
   SessionState,
+  Subscriber,
+  SubscriptionState,
   UserAgent,
   Web,
   type Bye,
@@ -44,6 +46,7 @@ import {
   transferProgress,
 } from './call-control-helpers';
 import { CallStateMachine, InvalidCallTransition, type CallMachineEvent } from './call-state-machine';
+import { mergeDialogs, parseDialogInfo, parseMessageSummary, type MessageSummary, type WatchedDialog } from './presence-parsers';
 import { InvalidDialTarget, InvalidPhoneConfig, PhoneEngineError } from './errors';
 import {
   DEFAULT_RECONNECT_BACKOFF,
@@ -63,6 +66,7 @@ import type {
   CallEvent,
   CallInfo,
   CallSnapshot,
+  DialOptions,
   DtmfMode,
   PhoneEngine,
   RegistrationState,
@@ -125,6 +129,25 @@ const MAX_CALLS = 4;
 const GLARE_RETRIES = 3;
 /** How long a transfer may take to report progress before we give up on it. */
 const TRANSFER_TIMEOUT_MS = 15_000;
+/** SUBSCRIBE expiry for lamps; sip.js refreshes before it runs out. */
+const SUBSCRIBE_EXPIRES_SEC = 600;
+/**
+ * Waits before subscribing again when the server ended or refused a subscription: soon for a
+ * blip, then ever more rarely (to 10 minutes) for a PBX that does not offer the event at all.
+ */
+const RESUBSCRIBE_BACKOFF: BackoffPolicy = { initialDelayMs: 5_000, maxDelayMs: 600_000, jitterRatio: 0.2 };
+
+/** One lamp the UI wants lit: a dialog or message-summary subscription, kept alive by us. */
+interface Watch {
+  readonly event: 'dialog' | 'message-summary';
+  /** The watched user part ('' for our own mailbox). */
+  readonly target: string;
+  readonly onNotify: (body: string) => void;
+  subscriber: Subscriber | null;
+  retry: ReturnType<typeof setTimeout> | undefined;
+  /** Subscriptions in a row that ended without a NOTIFY: the backoff step. */
+  failures: number;
+}
 
 interface ActiveCall {
   readonly info: CallInfo;
@@ -197,6 +220,7 @@ export class SipJsPhoneEngine implements PhoneEngine {
 
   /** Every live call by our id, in the order they began. */
   readonly #calls = new Map<string, ActiveCall>();
+  readonly #watches = new Set<Watch>();
 
   constructor(options: SipJsPhoneEngineOptions = {}) {
     const logger = options.logger;
@@ -312,6 +336,8 @@ export class SipJsPhoneEngine implements PhoneEngine {
       this.#forceFinish(call, 'stopped');
     }
 
+    for (const watch of this.#watches) this.#unsubscribe(watch);
+
     const registerer = this.#registerer;
     if (registerer !== null) {
       if (ua.isConnected() && registerer.state === RegistererState.Registered && !this.#registerInFlight(registerer)) {
@@ -342,23 +368,32 @@ export class SipJsPhoneEngine implements PhoneEngine {
   // ------------------------------------------------------------------------------------------
   // PhoneEngine: call verbs
 
-  async dial(target: string): Promise<string> {
+  async dial(target: string, options: DialOptions = {}): Promise<string> {
     const ua = this.#requireStarted();
     const config = this.#config;
     if (config === null) throw new PhoneEngineError('not-started', 'The phone engine is not started');
     if (this.#calls.size >= MAX_CALLS) throw new PhoneEngineError('busy', 'Every line is in use');
 
     const dialTarget = buildDialTarget(target, config.domain);
-    const uri = UserAgent.makeURI(dialTarget.uri);
+    // A line's prefix goes in front of a number (not of a SIP URI); the history keeps the
+    // number as the user dialled it.
+    const uri = UserAgent.makeURI(dialTarget.kind === 'number' && options.prefix ? buildDialTarget(options.prefix + target, config.domain).uri : dialTarget.uri);
     if (uri === undefined) throw new InvalidDialTarget('Not a valid SIP URI');
     const remoteNumber =
       dialTarget.kind === 'number' ? dialTarget.remoteNumber : describeRemoteParty(uri.user, uri.host, config.domain);
+    const extraHeaders: string[] = [];
+    if (options.identity) {
+      const identity = UserAgent.makeURI(buildDialTarget(options.identity, config.domain).uri);
+      if (identity === undefined) throw new InvalidDialTarget('Not a valid caller ID');
+      extraHeaders.push(`P-Preferred-Identity: <${identity.toString()}>`);
+    }
 
     let inviter: Inviter;
     try {
       inviter = new Inviter(ua, uri, {
         sessionDescriptionHandlerOptions: SESSION_MEDIA_OPTIONS,
         earlyMedia: false,
+        extraHeaders,
       });
     } catch (error) {
       throw new InvalidDialTarget(shortErrorText(error));
@@ -645,6 +680,91 @@ export class SipJsPhoneEngine implements PhoneEngine {
     }
     this.#emit({ type: 'transfer-failed', call: call.info, reason: outcome });
     throw new PhoneEngineError('transfer-failed', `The transfer did not go through (${outcome})`);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Lamps: dialog (RFC 4235) and message-summary (RFC 3842) subscriptions
+
+  watchDialogs(target: string, listener: (dialogs: WatchedDialog[]) => void): () => void {
+    let dialogs: WatchedDialog[] = [];
+    return this.#watch('dialog', target, (body) => {
+      const update = parseDialogInfo(body);
+      if (update === null) return;
+      dialogs = mergeDialogs(dialogs, update);
+      listener(dialogs);
+    });
+  }
+
+  watchMessageSummary(listener: (summary: MessageSummary) => void): () => void {
+    return this.#watch('message-summary', '', (body) => {
+      const summary = parseMessageSummary(body);
+      if (summary !== null) listener(summary);
+    });
+  }
+
+  #watch(event: Watch['event'], target: string, onNotify: (body: string) => void): () => void {
+    const watch: Watch = { event, target, onNotify, subscriber: null, retry: undefined, failures: 0 };
+    this.#watches.add(watch);
+    this.#subscribe(watch);
+    return () => {
+      this.#watches.delete(watch);
+      this.#unsubscribe(watch);
+    };
+  }
+
+  /** Starts the subscription of a watch when we are registered and it has none. */
+  #subscribe(watch: Watch): void {
+    const ua = this.#ua;
+    const config = this.#config;
+    if (ua === null || config === null || this.#stopping || this.#registration.kind !== 'registered') return;
+    if (watch.subscriber !== null || watch.retry !== undefined || !this.#watches.has(watch)) return;
+    const uri = UserAgent.makeURI(watch.target === '' ? `sip:${config.user}@${config.domain}` : buildDialTarget(watch.target, config.domain).uri);
+    if (uri === undefined) return;
+    const accept = watch.event === 'dialog' ? 'application/dialog-info+xml' : 'application/simple-message-summary';
+    const subscriber = new Subscriber(ua, uri, watch.event, { expires: SUBSCRIBE_EXPIRES_SEC, extraHeaders: [`Accept: ${accept}`] });
+    watch.subscriber = subscriber;
+    subscriber.delegate = {
+      onNotify: (notification: Notification) => {
+        notification.accept().catch(() => undefined);
+        if (watch.subscriber !== subscriber) return;
+        watch.failures = 0;
+        watch.onNotify(notification.request.body);
+      },
+    };
+    subscriber.stateChange.addListener((state) => {
+      if (state !== SubscriptionState.Terminated || watch.subscriber !== subscriber) return;
+      // Refused, expired or lost with the connection: try again while the lamp is wanted.
+      watch.subscriber = null;
+      if (!this.#watches.has(watch)) return;
+      const delay = backoffDelayMs(watch.failures, RESUBSCRIBE_BACKOFF, this.#random);
+      watch.failures++;
+      watch.retry = setTimeout(() => {
+        watch.retry = undefined;
+        this.#subscribe(watch);
+      }, delay);
+    });
+    subscriber.subscribe().catch((error: unknown) => {
+      this.#log('warn', `SUBSCRIBE ${watch.event} not sent: ${shortErrorText(error)}`);
+    });
+  }
+
+  #unsubscribe(watch: Watch): void {
+    if (watch.retry !== undefined) clearTimeout(watch.retry);
+    watch.retry = undefined;
+    const subscriber = watch.subscriber;
+    watch.subscriber = null;
+    if (subscriber === null) return;
+    const unsubscribe = subscriber.state === SubscriptionState.Subscribed && this.#transportConnected ? subscriber.unsubscribe() : Promise.resolve();
+    unsubscribe.catch(() => undefined).finally(() => void subscriber.dispose().catch(() => undefined));
+  }
+
+  /** After a (re)registration: every wanted lamp gets a fresh subscription on this connection. */
+  #resubscribeAll(): void {
+    for (const watch of this.#watches) {
+      if (watch.subscriber !== null && watch.subscriber.state === SubscriptionState.Subscribed && this.#transportConnected) continue;
+      if (watch.subscriber !== null) this.#unsubscribe(watch);
+      this.#subscribe(watch);
+    }
   }
 
   #requireCall(callId: string): ActiveCall {
@@ -986,6 +1106,7 @@ export class SipJsPhoneEngine implements PhoneEngine {
   #setRegistration(next: RegistrationState): void {
     if (sameRegistration(this.#registration, next)) return;
     this.#registration = next;
+    if (next.kind === 'registered') this.#resubscribeAll();
     for (const listener of [...this.#registrationListeners]) {
       try {
         listener(next);

@@ -2,6 +2,8 @@
 // these types; sip.js stays behind `SipJsPhoneEngine` so that the library (0.21.x, quiet
 // upstream) can be patched or replaced without touching the UI.
 
+import type { MessageSummary, WatchedDialog } from './presence-parsers';
+
 /** What the engine needs to register one SIP account. */
 export interface SipAccountConfig {
   /** Extension / user ID: the user part of the AOR (e.g. "1001"). */
@@ -75,6 +77,14 @@ export interface CallInfo {
   sipCallId: string | null;
 }
 
+/** How a call goes out: the line chosen on the line pad. */
+export interface DialOptions {
+  /** Dialled in front of a number (an outside-line or line-selection code). */
+  prefix?: string | undefined;
+  /** Caller ID to ask the PBX for (P-Preferred-Identity). */
+  identity?: string | undefined;
+}
+
 /** One call as the engine sees it now. */
 export interface CallSnapshot {
   readonly info: CallInfo;
@@ -117,7 +127,7 @@ export interface PhoneEngine {
    * Places a call to a dial string (digits, *, #, +) or a SIP URI and returns its id as soon as
    * the call exists ('started' has gone out); the INVITE follows.
    */
-  dial(target: string): Promise<string>;
+  dial(target: string, options?: DialOptions): Promise<string>;
   answer(callId: string): Promise<void>;
   /** Rejects a ringing call with 486 Busy Here (sip.js' default, 480, reads as "unavailable"). */
   reject(callId: string): Promise<void>;
@@ -145,6 +155,14 @@ export interface PhoneEngine {
    * media. A new call always starts unmuted.
    */
   setMuted(callId: string, muted: boolean): boolean;
+  /**
+   * Lights a lamp from a colleague's or a park slot's dialog state (SUBSCRIBE dialog). The
+   * listener gets the live dialogs after every NOTIFY; the subscription follows registration
+   * (made once registered, renewed after a reconnect) until the returned function is called.
+   */
+  watchDialogs(target: string, listener: (dialogs: WatchedDialog[]) => void): () => void;
+  /** Voicemail waiting for our own mailbox (SUBSCRIBE message-summary). */
+  watchMessageSummary(listener: (summary: MessageSummary) => void): () => void;
   readonly registration: RegistrationState;
   /** Every call that exists now, oldest first. */
   readonly calls: readonly CallSnapshot[];

@@ -6,6 +6,7 @@ import type { PhoneController } from '../app/phone-controller';
 import { resolveLanguage } from '../i18n';
 import { ConfirmDialog } from './ConfirmDialog';
 import { HistoryPanel } from './HistoryPanel';
+import { LinePad } from './linepad/LinePad';
 import { normalizeDialInput } from './keypad/dial-string';
 import { PhonebookPanel } from './phonebook/PhonebookPanel';
 import { PhonePanel } from './PhonePanel';
@@ -52,6 +53,7 @@ export function App(props: { bridge: TsunaguApi; controller: PhoneController; in
   useEffect(() => bridge.onCallCommand((command) => controller.handleCommand(command)), [bridge, controller]);
   useEffect(() => {
     controller.setDoNotDisturb(settings?.desktop.doNotDisturb ?? false);
+    if (settings) controller.setButtons(settings.callButtons);
   }, [controller, settings]);
   // Last of the subscriptions above (effects run in order): only now can main deliver what it
   // queued, such as a link clicked while the app was starting.
@@ -86,7 +88,12 @@ export function App(props: { bridge: TsunaguApi; controller: PhoneController; in
         ))}
       </nav>
       <main className="content">
-        {shownTab === 'phone' && <PhonePanel controller={controller} view={view} dialInput={dialInput} setDialInput={setDialInput} />}
+        {shownTab === 'phone' && (
+          <div className="phone-tab">
+            <PhonePanel controller={controller} view={view} dialInput={dialInput} setDialInput={setDialInput} selectedLine={view.selectedLine === null ? null : (settings?.callButtons.lines[view.selectedLine]?.label ?? null)} />
+            {settings && view.configured && <LinePad controller={controller} view={view} buttons={settings.callButtons} />}
+          </div>
+        )}
         {shownTab === 'phonebook' && <PhonebookPanel bridge={bridge} onDial={requestDial} />}
         {shownTab === 'history' && <HistoryPanel bridge={bridge} version={view.historyVersion} onDial={requestDial} />}
         {shownTab === 'settings' && <SettingsPanel bridge={bridge} settings={settings} inCall={view.lines.length > 0} onSaved={setSettings} />}

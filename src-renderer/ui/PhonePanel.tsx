@@ -10,6 +10,8 @@ interface Props {
   view: PhoneView;
   dialInput: string;
   setDialInput: (value: string) => void;
+  /** The line chosen on the line pad, shown while dialling (null: the default line). */
+  selectedLine: string | null;
 }
 
 /** The status word users know for a line: 保留中 only once the far end accepted the hold. */
@@ -32,7 +34,7 @@ function LineAudio({ stream, testId }: { stream: MediaStream | null; testId: str
   return <audio ref={ref} autoPlay data-testid={testId} />;
 }
 
-export function PhonePanel({ controller, view, dialInput, setDialInput }: Props) {
+export function PhonePanel({ controller, view, dialInput, setDialInput, selectedLine }: Props) {
   const { t } = useTranslation();
   const inputRef = useRef<HTMLInputElement>(null);
   const ringerRef = useRef<Ringer | null>(null);
@@ -176,6 +178,11 @@ export function PhonePanel({ controller, view, dialInput, setDialInput }: Props)
       {view.actionError && (
         <div className="error" role="alert" data-testid="action-error">
           {t(view.actionError)}
+        </div>
+      )}
+      {selectedLine && typing && (
+        <div className="selected-line" data-testid="selected-line">
+          {t('linepad.selectedLine', { label: selectedLine })}
         </div>
       )}
       <div className="dial-row">

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { AccountSettings, BridgeError, Language, SettingsView } from '../../src-preload/contract';
 import type { TsunaguApi } from '../../src-preload/api';
 import { DesktopSettings } from './DesktopSettings';
+import { CallButtonsSettings } from './linepad/CallButtonsSettings';
 
 const EMPTY: AccountSettings = {
   user: '',
@@ -114,6 +115,7 @@ export function SettingsPanel(props: { bridge: TsunaguApi; settings: SettingsVie
           <option value="en">English</option>
         </select>
       </label>
+      {settings && <CallButtonsSettings bridge={bridge} settings={settings} onSaved={props.onSaved} />}
       {settings && <DesktopSettings bridge={bridge} settings={settings} onSaved={props.onSaved} />}
     </section>
   );

@@ -48,9 +48,10 @@ WebSocket.prototype.send = function (this: WebSocket, data: Parameters<WebSocket
   return nativeSend.call(this, data);
 };
 
-// Test instrumentation only: every SIP message the page receives (first line, and the body of
-// INFO requests so a test can read the DTMF), and a switch that holds inbound messages back for
-// a while, in order, as a slow network would — how a test makes two re-INVITEs cross (glare).
+// Test instrumentation only: every SIP message the page receives (the first line; INFO, INVITE
+// and NOTIFY requests whole, so a test can read DTMF, headers and lamp bodies), and a switch that
+// holds inbound messages back for a while, in order, as a slow network would — how a test makes
+// two re-INVITEs cross (glare).
 interface InboundControl {
   delayMs: number;
 }
@@ -64,7 +65,7 @@ WebSocket.prototype.addEventListener = function (this: WebSocket, type: string, 
   if (type !== 'message' || typeof listener !== 'function') return nativeAddEventListener.call(this, type, listener, options);
   const wrapped = (event: Event) => {
     const data = (event as MessageEvent).data;
-    if (typeof data === 'string') received.push(data.startsWith('INFO ') ? data : data.slice(0, data.indexOf('\r\n')));
+    if (typeof data === 'string') received.push(/^(INFO|INVITE|NOTIFY) /.test(data) ? data : data.slice(0, data.indexOf('\r\n')));
     // Never deliver earlier than a message that came before: the order on the wire is kept.
     releaseAt = Math.max(releaseAt, Date.now() + inbound.delayMs);
     const wait = releaseAt - Date.now();

@@ -74,6 +74,38 @@ describe('IPC dispatcher', () => {
     expect(services.settings.view().account).toBeNull();
   });
 
+  it('stores the phone’s buttons, and refuses codes that are not dial strings, field by field', async () => {
+    const defaults = services.settings.view().callButtons;
+    expect(defaults.park).toHaveLength(6);
+    const buttons = {
+      ...defaults,
+      lines: [{ label: '本社', prefix: '0', identity: '0312345678' }],
+      oneTouch: [{ label: '受付', number: '1002' }],
+      blf: [{ label: '佐藤', extension: '1003' }],
+    };
+    const ok = await services.dispatch('tsunagu:settings:set-call-buttons', buttons, OWN);
+    expect(ok).toMatchObject({ ok: true, value: { callButtons: buttons } });
+
+    const bad = await services.dispatch(
+      'tsunagu:settings:set-call-buttons',
+      { ...buttons, oneTouch: [{ label: '受付', number: '1002; rm -rf' }], park: buttons.park.slice(0, 5), voicemail: { ...buttons.voicemail, stop: '<script>' } },
+      OWN,
+    );
+    expect(bad).toMatchObject({
+      ok: false,
+      error: {
+        code: 'invalid-payload',
+        issues: expect.arrayContaining([
+          { path: 'oneTouch.0.number', message: 'validation.dialCode' },
+          { path: 'voicemail.stop', message: 'validation.dialCode' },
+          expect.objectContaining({ path: 'park' }),
+        ]),
+      },
+    });
+    // Nothing of the bad request was kept.
+    expect(services.settings.view().callButtons).toEqual(buttons);
+  });
+
   it('accepts ws:// only on loopback and wss:// anywhere', async () => {
     const base = { user: '1001', authorizationUser: '', domain: 'lab.test', outboundProxy: '', displayName: '', serviceCode: '' };
     for (const [wsServer, ok] of [

@@ -5,6 +5,7 @@ import { SETTINGS_FILE_NAME } from '../../../src-main/app/main-services';
 import { openSettings } from '../../../src-main/settings/open-settings';
 import { createSettingsService } from '../../../src-main/settings/settings-service';
 import { createTestMainServices, openConfDocument, quietLog } from '../../support/main-services';
+import { DEFAULT_CALL_BUTTONS } from '../../../src-preload/contract';
 import { createTestOnlyCipher } from '../../support/test-only-cipher';
 import { makeTempDir } from '../../support/temp-dir';
 
@@ -42,7 +43,7 @@ function service(dir: string, cipher = createTestOnlyCipher(), backend = 'gnome_
 describe('settings service (conf on a temp folder, test-only cipher)', () => {
   it('starts empty with defaults', () => {
     const { settings } = service(temp.dir);
-    expect(settings.view()).toMatchObject({ account: null, hasPassword: false, language: 'system', systemLocale: 'ja-JP' });
+    expect(settings.view()).toMatchObject({ account: null, hasPassword: false, language: 'system', systemLocale: 'ja-JP', callButtons: DEFAULT_CALL_BUTTONS });
     expect(settings.credentials()).toBeNull();
   });
 
