@@ -77,7 +77,8 @@ export function createCallAlerts(deps: CallAlertsDeps) {
     },
 
     callEnded(ended: CallEnded): void {
-      if (ended.outcome !== 'missed') return;
+      // A call a colleague picked up while it rang here was not missed by anyone.
+      if (ended.outcome !== 'missed' || ended.reason === 'elsewhere') return;
       missed += 1;
       const entry = deps.history.get(ended.callId);
       deps.ports.notify(

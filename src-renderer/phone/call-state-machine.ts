@@ -35,8 +35,8 @@ export type CallMachineEvent =
   | { type: 'reject' }
   /** A final non-2xx response to our INVITE. */
   | { type: 'remote-reject'; status: number }
-  /** The caller gave up (CANCEL) before we answered. */
-  | { type: 'remote-cancel' }
+  /** The caller gave up (CANCEL) before we answered; `elsewhere`: a colleague picked it up. */
+  | { type: 'remote-cancel'; elsewhere?: boolean }
   /** The far end sent BYE. */
   | { type: 'remote-bye' }
   /** Nobody answered the ringing call in time. */
@@ -59,7 +59,8 @@ export type CallMachineEvent =
   | { type: 'remote-hold'; held: boolean }
   /** Our transfer of this call succeeded (REFER accepted and the target reached): we leave. */
   | { type: 'transferred' }
-  /** An INVITE with Replaces took this call over (we were the target of an attended transfer). */
+  /** An INVITE with Replaces took this call over: we were the target of an attended transfer, or
+   *  a colleague picked up the call we were placing. */
   | { type: 'replaced' };
 
 export type CallEventType = CallMachineEvent['type'];
@@ -70,7 +71,7 @@ export type EndCause =
   | { kind: 'local-reject' }
   | { kind: 'local-bye' }
   | { kind: 'remote-reject'; status: number }
-  | { kind: 'remote-cancel' }
+  | { kind: 'remote-cancel'; elsewhere?: boolean }
   | { kind: 'remote-bye' }
   | { kind: 'no-answer' }
   | { kind: 'transferred' }
@@ -151,6 +152,8 @@ export function deriveCallEnd(
   if (direction === 'outgoing') {
     switch (cause.kind) {
       case 'local-cancel':
+      // Picked up by someone else while it rang: we withdrew the INVITE.
+      case 'replaced':
         return { cause, outcome: 'cancelled', reason };
       case 'remote-reject':
         return { cause, outcome: DECLINE_STATUSES.has(cause.status) ? 'rejected' : 'failed', reason };
@@ -174,8 +177,10 @@ export function deriveCallEnd(
 function reasonFor(cause: EndCause): string {
   switch (cause.kind) {
     case 'local-cancel':
-    case 'remote-cancel':
       return 'cancel';
+    case 'remote-cancel':
+      // Still 不在 for the ringing phone, but not a call anyone missed: no missed-call alert.
+      return cause.elsewhere ? 'elsewhere' : 'cancel';
     case 'local-reject':
       return 'reject:local';
     case 'local-bye':
@@ -238,6 +243,7 @@ export const CALL_TRANSITIONS: { readonly [P in CallPhase]: TransitionRow } = {
   },
   calling: {
     established: establish,
+    replaced: finish(() => ({ kind: 'replaced' })),
     hangup: finish(() => ({ kind: 'local-cancel' })),
     'remote-reject': finish<'remote-reject'>((e) => ({ kind: 'remote-reject', status: e.status })),
     failure,
@@ -247,7 +253,7 @@ export const CALL_TRANSITIONS: { readonly [P in CallPhase]: TransitionRow } = {
     established: establish,
     reject: (state, event) =>
       state.accepted ? 'already answered' : finish<'reject'>(() => ({ kind: 'local-reject' }))(state, event),
-    'remote-cancel': finish(() => ({ kind: 'remote-cancel' })),
+    'remote-cancel': finish<'remote-cancel'>((e) => ({ kind: 'remote-cancel', elsewhere: e.elsewhere === true })),
     'no-answer': finish(() => ({ kind: 'no-answer' })),
     failure,
   },

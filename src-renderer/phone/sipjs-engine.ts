@@ -158,6 +158,8 @@ interface ActiveCall {
   /** The INVITE actually went out (sip.js reached Establishing); false means the offer failed. */
   inviteSent: boolean;
   remoteCancelled: boolean;
+  /** The caller's CANCEL said the call was answered elsewhere (picked up by a colleague). */
+  answeredElsewhere: boolean;
   remoteBye: boolean;
   /** hangup() arrived between answer() and Established: send BYE as soon as the dialog exists. */
   hangupWhenEstablished: boolean;
@@ -1153,8 +1155,16 @@ export class SipJsPhoneEngine implements PhoneEngine {
       { type: 'incoming' },
     );
     if (replaced !== null) {
-      // The far end of our consultation is being joined to the transferee (attended transfer,
-      // we are the target): take the new call without ringing, and let the old one go.
+      // Either the far end of our consultation is being joined to the transferee (attended
+      // transfer, we are the target), or a colleague picked up the call we are placing (pickup,
+      // RFC 3891 early-only): take the new call without ringing, and let the old one go.
+      if (replaced.machine.phase === 'calling' && replaced.session instanceof Inviter) {
+        // sip.js would BYE the replaced session after answering, which an early outgoing call
+        // cannot do (it rejects); we CANCEL it instead, saying the call was answered elsewhere
+        // (RFC 3326 cause 200) so the ringing colleague's phone does not count a missed call.
+        invitation._replacee = undefined;
+        replaced.session.cancel({ statusCode: 200, reasonPhrase: 'Call completed elsewhere' }).catch(() => undefined);
+      }
       this.#apply(replaced, { type: 'replaced' });
       this.answer(call.info.id).catch((error: unknown) => {
         this.#log('warn', `replacing call not answered: ${shortErrorText(error)}`);
@@ -1175,7 +1185,10 @@ export class SipJsPhoneEngine implements PhoneEngine {
     const replacee: Session | undefined = invitation.replacee;
     if (replacee === undefined) return null;
     const call = [...this.#calls.values()].find((c) => c.session === replacee);
-    return call !== undefined && call.machine.phase === 'in-call' ? call : 'refuse';
+    if (call === undefined) return 'refuse';
+    // A connected call (attended transfer), or one we are placing that rings a colleague (pickup).
+    if (call.machine.phase === 'in-call') return call;
+    return call.machine.phase === 'calling' && call.session instanceof Inviter ? call : 'refuse';
   }
 
   /**
@@ -1261,6 +1274,7 @@ export class SipJsPhoneEngine implements PhoneEngine {
       finalStatus: null,
       inviteSent: false,
       remoteCancelled: false,
+      answeredElsewhere: false,
       remoteBye: false,
       hangupWhenEstablished: false,
       remoteMediaSent: false,
@@ -1298,8 +1312,10 @@ export class SipJsPhoneEngine implements PhoneEngine {
         call.remoteBye = true;
         bye.accept().catch(() => undefined);
       },
-      onCancel: (_cancel: Cancel) => {
+      onCancel: (cancel: Cancel) => {
         call.remoteCancelled = true;
+        // Reason: SIP;cause=200 — a colleague picked the call up (RFC 3326).
+        call.answeredElsewhere = /\bcause\s*=\s*200\b/i.test(cancel.request.getHeader('reason') ?? '');
       },
       // Without this sip.js accepts any REFER and dials the Refer-To target by itself: a
       // remote party could make us call anyone. #onRefer decides.
@@ -1340,7 +1356,7 @@ export class SipJsPhoneEngine implements PhoneEngine {
         this.#apply(call, this.#outgoingEndEvent(call));
         break;
       case 'ringing':
-        if (call.remoteCancelled) this.#apply(call, { type: 'remote-cancel' });
+        if (call.remoteCancelled) this.#apply(call, { type: 'remote-cancel', elsewhere: call.answeredElsewhere });
         // Accepted but never established: building the answer failed (microphone, SDP).
         else if (call.machine.state.accepted) this.#apply(call, { type: 'failure', reason: 'media' });
         // Nobody answered before sip.js' no-answer timer (480) or the INVITE's Expires (487).

@@ -1,5 +1,6 @@
 import { test as base, expect, type Page } from '@playwright/test';
-import { startKamailio, type KamailioLab } from '../lab/kamailio';
+import { startKamailio, type KamailioLab, type StartKamailioOptions } from '../lab/kamailio';
+import { startParkServer, type ParkServer } from '../lab/park-server';
 import type { AccountSettings } from '../../src-preload/contract';
 import { openPhoneApp, type PhoneApp, type PhoneAppOptions } from './harness/phone-app';
 
@@ -24,18 +25,29 @@ interface Fixtures {
 }
 
 interface WorkerFixtures {
+  /** How the worker's lab is started; a spec that needs the media relay sets { media: true }. */
+  labOptions: StartKamailioOptions;
   /** One Kamailio per worker, shared by the tests that do not stop it. */
   lab: KamailioLab;
+  /** The lab's park holder (slots 701–706), for specs whose lab has media. */
+  park: ParkServer;
 }
 
 export const test = base.extend<Fixtures, WorkerFixtures>({
+  labOptions: [{}, { scope: 'worker', option: true }],
   lab: [
-    // Playwright requires an object pattern here, even an empty one.
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const lab = await startKamailio();
+    async ({ labOptions }, use) => {
+      const lab = await startKamailio(labOptions);
       await use(lab);
       await lab.dispose();
+    },
+    { scope: 'worker' },
+  ],
+  park: [
+    async ({ lab }, use) => {
+      const park = await startParkServer(lab);
+      await use(park);
+      await park.dispose();
     },
     { scope: 'worker' },
   ],

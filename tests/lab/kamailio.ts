@@ -2,7 +2,12 @@
 // startKamailio(), on free loopback ports, in its own temp folder (cfg, sqlite db, ctl socket,
 // log). Tests start, stop, kill and restart it; nothing is left running or on disk afterwards.
 //
-// Facts borrowed from /work/shared/lab-reference (LAB.md section 3); the cfg is
+// Besides registrar + proxy the lab serves BLF (dialog-info) and MWI (message-summary)
+// subscriptions and the pickup codes, and acts as the voicemail system that PUBLISHes MWI
+// (publishMessageSummary). startKamailio({ media: true }) adds an rtpengine that bridges
+// WebRTC <-> plain RTP, plus the park slot users for the park holder (park-server.ts).
+//
+// Facts borrowed from /work/shared/lab-reference (LAB.md sections 3 and 6); the cfg is
 // tests/lab/kamailio.cfg.template.
 
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
@@ -14,10 +19,31 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { buildRequest, SipUdpEndpoint, token } from './sip-ws-client';
 
 export interface LabUser {
   user: string;
   password: string;
+}
+
+/** What a voicemail system reports for one mailbox (RFC 3842 Voice-Message new/old). */
+export interface MessageSummary {
+  newMessages: number;
+  oldMessages: number;
+}
+
+export interface StartKamailioOptions {
+  /** Default: 1001-1009, password pass<user>. */
+  users?: LabUser[];
+  /** Default 'lab.test'. */
+  domain?: string;
+  /**
+   * Also start an rtpengine for this lab (bridges calls between a browser and a plain-RTP peer
+   * such as the park holder) and add the park slot users DEFAULT_PARK_SLOTS (password
+   * pass<slot>) unless `users` already has them. Default false: no media relay; calls between
+   * a browser and a plain-SIP peer are then relayed with their SDP untouched.
+   */
+  media?: boolean;
 }
 
 export interface KamailioLab {
@@ -32,7 +58,20 @@ export interface KamailioLab {
   start(): Promise<void>; // (re)start on the SAME ports, resolves when WS port accepts connections
   log(): string; // Kamailio's stderr so far (for diagnostics on failure)
   lookup(user: string): Promise<string[]>; // registered contacts of a user via kamcmd ul.lookup location s:USER (empty when none)
-  dispose(): Promise<void>; // stop + remove temp folder
+  /**
+   * Be the voicemail system: PUBLISH "Event: message-summary" for sip:USER@DOMAIN over UDP from
+   * 127.0.0.1 (Messages-Waiting: yes when newMessages > 0). The first PUBLISH for a user
+   * creates the publication, later ones refresh it with SIP-If-Match (the stored SIP-ETag);
+   * if Kamailio no longer knows it (412, e.g. after a restart) it is published afresh.
+   * Resolves on 200; rejects on any other final reply or none within a few seconds. Every
+   * message-summary subscriber of the user gets a NOTIFY with the new body.
+   */
+  publishMessageSummary(user: string, summary: MessageSummary): Promise<void>;
+  /** rtpengine's ng control socket (udp:127.0.0.1:PORT) with { media: true }, otherwise null. */
+  readonly rtpengineNg: string | null;
+  /** rtpengine's output so far ('' without media). */
+  rtpengineLog(): string;
+  dispose(): Promise<void>; // stop + stop rtpengine + remove temp folder
 }
 
 const DEFAULT_DOMAIN = 'lab.test';
@@ -41,11 +80,16 @@ const DEFAULT_USERS: readonly LabUser[] = Array.from({ length: 9 }, (_, i) => {
   return { user, password: `pass${user}` };
 });
 
+/** The park slots a lab with media has users for; the park holder's default slots. */
+export const DEFAULT_PARK_SLOTS: readonly string[] = ['701', '702', '703', '704', '705', '706'];
+
 const TEMPLATE_URL = new URL('./kamailio.cfg.template', import.meta.url);
 const SCHEMA_DIR = '/usr/share/kamailio/db_sqlite';
 // /usr/sbin is not on every (non-root) PATH.
 const KAMAILIO_BIN = existsSync('/usr/sbin/kamailio') ? '/usr/sbin/kamailio' : 'kamailio';
 const KAMCMD_BIN = existsSync('/usr/sbin/kamcmd') ? '/usr/sbin/kamcmd' : 'kamcmd';
+// Debian's rtpengine-daemon package.
+const RTPENGINE_BIN = existsSync('/usr/bin/rtpengine') ? '/usr/bin/rtpengine' : 'rtpengine';
 
 const READY_TIMEOUT_MS = 5000;
 const STOP_GRACE_MS = 3000;
@@ -69,6 +113,7 @@ const DOMAIN_RE = /^(?=.{1,64}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-
 //    and removes the temp folder.
 
 const liveLabs = new Set<LabImpl>();
+const liveRelays = new Set<MediaRelay>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
@@ -76,6 +121,7 @@ function installExitHook(): void {
   exitHookInstalled = true;
   process.once('exit', () => {
     for (const lab of liveLabs) lab.emergencyCleanup();
+    for (const relay of liveRelays) relay.emergencyCleanup();
   });
 }
 
@@ -90,6 +136,20 @@ const WATCHDOG_SCRIPT = [
   '[ "$rmdir" = 1 ] && [ -n "$dir" ] && rm -rf -- "$dir"',
   'exit 0',
 ].join('\n');
+
+/** A watchdog for `dir` ('' = no folder to remove); see WATCHDOG_SCRIPT. */
+function spawnWatchdog(dir: string): ChildProcess {
+  const wd = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'tsunagu-lab-watchdog', dir], {
+    detached: true, // not in our process group: survives a group-wide signal to the test run
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  wd.on('error', () => {});
+  wd.stdin?.on('error', () => {}); // EPIPE if it died: nothing we can do
+  // Neither the process nor the pipe may keep the test process alive.
+  wd.unref();
+  (wd.stdin as unknown as net.Socket | null)?.unref();
+  return wd;
+}
 
 function killGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
@@ -133,6 +193,17 @@ const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
 function tail(text: string, lines = LOG_TAIL_LINES): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const sock = dgram.createSocket('udp4');
+    sock.once('error', reject);
+    sock.bind(0, '127.0.0.1', () => {
+      const { port } = sock.address();
+      sock.close(() => resolve(port));
+    });
+  });
 }
 
 function freeTcpPort(): Promise<number> {
@@ -230,13 +301,20 @@ export async function renderKamailioCfg(vars: {
   dir: string;
   sipPort: number;
   wsPort: number;
+  /** rtpengine's ng socket, e.g. 'udp:127.0.0.1:PORT'; without it the media bridge is compiled out. */
+  rtpengineNg?: string | null;
 }): Promise<string> {
   const template = await readFile(TEMPLATE_URL, 'utf8');
+  const ng = vars.rtpengineNg ?? null;
   const values: Record<string, string> = {
     DOMAIN: vars.domain,
     DIR: vars.dir,
     SIP_PORT: String(vars.sipPort),
     WS_PORT: String(vars.wsPort),
+    // No rtpengine module at all without a daemon: with a dead ng socket every bridged INVITE
+    // would log errors, and wait rtpengine_tout_ms x rtpengine_retr if something else held the port.
+    RTPENGINE_DEFINE: ng ? '#!define WITH_RTPENGINE' : '# (no rtpengine in this lab)',
+    RTPENGINE_NG: ng ?? '',
   };
   return template.replace(/@@([A-Z_]+)@@/g, (_m, name: string) => {
     const v = values[name];
@@ -250,6 +328,9 @@ function createSubscriberDb(file: string, users: readonly LabUser[], domain: str
   try {
     db.exec(readFileSync(path.join(SCHEMA_DIR, 'standard-create.sql'), 'utf8'));
     db.exec(readFileSync(path.join(SCHEMA_DIR, 'auth_db-create.sql'), 'utf8'));
+    // pua checks the version of its table at startup even though it keeps its state in
+    // memory; presence-create.sql has pua, presentity, active_watchers, watchers and xcap.
+    db.exec(readFileSync(path.join(SCHEMA_DIR, 'presence-create.sql'), 'utf8'));
     const insert = db.prepare(
       'INSERT INTO subscriber (username, domain, password, ha1, ha1b) VALUES (?, ?, ?, ?, ?)',
     );
@@ -272,6 +353,162 @@ function createSubscriberDb(file: string, users: readonly LabUser[], domain: str
 }
 
 // ---------------------------------------------------------------------------------------------
+// rtpengine: the lab's media relay (startKamailio({ media: true })), userspace only
+// (--table=-1: no kernel module, no iptables), on free loopback ports, logging into the lab's
+// temp folder. It lives as long as the lab: stop()/kill()/start() act on Kamailio only, so a
+// restarted Kamailio finds it again. Same process hygiene as Kamailio: own process group,
+// SIGKILLed on process exit and by a watchdog of its own if the test process dies.
+
+/** An ng "ping" (bencode); rtpengine answers "<cookie> d6:result4:ponge". */
+function rtpengineAnswersPing(port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = dgram.createSocket('udp4');
+    const cookie = token(4);
+    let finished = false;
+    const timer = setTimeout(() => done(false), timeoutMs);
+    const done = (ok: boolean) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      sock.close();
+      resolve(ok);
+    };
+    sock.once('error', () => done(false)); // ICMP port unreachable: not listening (yet)
+    sock.on('message', (m) => {
+      const text = m.toString('latin1');
+      if (text.startsWith(`${cookie} `) && text.includes('4:pong')) done(true);
+    });
+    sock.connect(port, '127.0.0.1', () => sock.send(`${cookie} d7:command4:pinge`));
+  });
+}
+
+class MediaRelay {
+  readonly ng: string;
+  private readonly logPath: string;
+  private readonly proc: ChildProcess;
+  private readonly exited: Promise<void>;
+  private running = true;
+  private watchdog: ChildProcess | null;
+
+  private constructor(proc: ChildProcess, ngPort: number, logPath: string) {
+    this.proc = proc;
+    this.ng = `udp:127.0.0.1:${ngPort}`;
+    this.logPath = logPath;
+    this.exited = new Promise<void>((resolve) => {
+      const onGone = () => {
+        this.running = false;
+        if (proc.pid !== undefined) killGroup(proc.pid, 'SIGKILL');
+        resolve();
+      };
+      proc.once('exit', onGone);
+      proc.once('error', (err) => {
+        writeSafe(logPath, `spawn ${RTPENGINE_BIN} failed: ${err.message}\n`);
+        onGone();
+      });
+    });
+    this.watchdog = spawnWatchdog('');
+    if (proc.pid !== undefined) this.watchdog.stdin?.write(`${proc.pid}\n`);
+    installExitHook();
+    liveRelays.add(this);
+  }
+
+  static async start(dir: string): Promise<MediaRelay> {
+    const logPath = path.join(dir, 'rtpengine.log');
+    for (let attempt = 1; ; attempt++) {
+      const ngPort = await freeUdpPort();
+      // A random 200-port RTP window below Linux's ephemeral range (32768+, where Kamailio's
+      // and Chromium's own sockets come from), away from the Debian service's 30000-40000.
+      // Parallel labs may overlap: rtpengine skips ports it cannot bind.
+      const portMin = 20000 + 200 * Math.floor(Math.random() * 50);
+      const fd = openSync(logPath, 'a');
+      let proc: ChildProcess;
+      try {
+        writeSync(fd, `===== tsunagu lab: rtpengine ng=${ngPort} rtp=${portMin}-${portMin + 199} ${new Date().toISOString()} =====\n`);
+        proc = spawn(
+          RTPENGINE_BIN,
+          [
+            '--config-file=none', // never read /etc/rtpengine/rtpengine.conf
+            '--foreground',
+            '--log-stderr',
+            '--table=-1', // userspace forwarding: no kernel module, no iptables rules
+            '--interface=127.0.0.1',
+            `--listen-ng=127.0.0.1:${ngPort}`,
+            `--port-min=${portMin}`,
+            `--port-max=${portMin + 199}`,
+            '--num-threads=1',
+            '--delete-delay=0', // a deleted call is gone at once (no 30 s linger between tests)
+            '--log-level=6',
+            // With DTLS=passive in the cfg's offer flags: rtpengine never starts DTLS as client
+            // (LAB.md section 6: otherwise a race leaves both sides as DTLS clients).
+            '--dtls-passive',
+          ],
+          { cwd: dir, detached: true, stdio: ['ignore', fd, fd] },
+        );
+      } finally {
+        closeSync(fd);
+      }
+      const relay = new MediaRelay(proc, ngPort, logPath);
+      const deadline = Date.now() + READY_TIMEOUT_MS;
+      let ready = false;
+      while (!ready && relay.running && Date.now() < deadline) {
+        ready = await rtpengineAnswersPing(ngPort, 200);
+        if (!ready) await sleep(20);
+      }
+      if (ready && relay.running) return relay;
+      const why = relay.running ? `no answer to ng ping within ${READY_TIMEOUT_MS} ms` : 'rtpengine exited';
+      await relay.stop();
+      // The ng port may have been taken between our probe and rtpengine's bind.
+      if (attempt >= 3 || !/Address already in use/i.test(relay.log())) {
+        throw new Error(`rtpengine did not become ready: ${why}\n--- log tail (${logPath}) ---\n${tail(relay.log())}`);
+      }
+    }
+  }
+
+  log(): string {
+    try {
+      return readFileSync(this.logPath, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  async stop(): Promise<void> {
+    const pid = this.proc.pid;
+    if (this.running && pid !== undefined) {
+      try {
+        this.proc.kill('SIGTERM');
+      } catch {
+        // already gone
+      }
+      const timedOut = await Promise.race([this.exited.then(() => false), sleep(STOP_GRACE_MS).then(() => true)]);
+      if (timedOut) killGroup(pid, 'SIGKILL');
+      await this.exited;
+      const deadline = Date.now() + 1000;
+      while (groupHasLiveMembers(pid) && Date.now() < deadline) await sleep(5);
+    }
+    const stdin = this.watchdog?.stdin;
+    if (stdin && !stdin.destroyed) stdin.end('\n'); // nothing left to kill
+    this.watchdog = null;
+    liveRelays.delete(this);
+  }
+
+  /** Synchronous, for process 'exit'. */
+  emergencyCleanup(): void {
+    if (this.running && this.proc.pid !== undefined) killGroup(this.proc.pid, 'SIGKILL');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** One mailbox of the lab's voicemail system: how it PUBLISHes and what it published last. */
+interface Mailbox {
+  callId: string;
+  cseq: number;
+  /** SIP-ETag of our publication, for SIP-If-Match refreshes. */
+  etag: string | null;
+  /** The latest publishMessageSummary() for this mailbox (they run one after another). */
+  last: Promise<void>;
+}
 
 class LabImpl implements KamailioLab {
   readonly domain: string;
@@ -287,16 +524,36 @@ class LabImpl implements KamailioLab {
   private starts = 0;
   private finalLog: string | null = null;
   private starting: Promise<void> | null = null;
+  private readonly media: MediaRelay | null;
+  // The voicemail system: its UDP endpoint (opened on first use) and its mailboxes.
+  private voicemail: Promise<SipUdpEndpoint> | null = null;
+  private readonly mailboxes = new Map<string, Mailbox>();
 
   // No TS parameter properties anywhere in tests/lab: keeps the files runnable with Node's
   // built-in type stripping (erasable syntax only).
-  constructor(domain: string, users: readonly LabUser[], dir: string, sipPort: number, wsPort: number) {
+  constructor(
+    domain: string,
+    users: readonly LabUser[],
+    dir: string,
+    sipPort: number,
+    wsPort: number,
+    media: MediaRelay | null,
+  ) {
     this.domain = domain;
     this.users = users;
     this.dir = dir;
     this.sipPort = sipPort;
     this.wsPort = wsPort;
     this.wsUrl = `ws://127.0.0.1:${wsPort}`;
+    this.media = media;
+  }
+
+  get rtpengineNg(): string | null {
+    return this.media?.ng ?? null;
+  }
+
+  rtpengineLog(): string {
+    return this.media?.log() ?? '';
   }
 
   private get cfgPath() {
@@ -457,6 +714,66 @@ class LabImpl implements KamailioLab {
     return [...out.matchAll(/^\s*Address:\s*(\S+)\s*$/gm)].map((m) => m[1] as string);
   }
 
+  publishMessageSummary(user: string, summary: MessageSummary): Promise<void> {
+    if (!USER_RE.test(user)) return Promise.reject(new Error(`publishMessageSummary: invalid user ${JSON.stringify(user)}`));
+    const { newMessages, oldMessages } = summary;
+    if (![newMessages, oldMessages].every((n) => Number.isInteger(n) && n >= 0)) {
+      return Promise.reject(new Error(`publishMessageSummary: counts must be integers >= 0, got ${JSON.stringify(summary)}`));
+    }
+    let box = this.mailboxes.get(user);
+    if (!box) {
+      box = { callId: `vm-${user}-${token(6)}`, cseq: 0, etag: null, last: Promise.resolve() };
+      this.mailboxes.set(user, box);
+    }
+    // One PUBLISH at a time per mailbox: each refresh needs the ETag the previous one got.
+    const mailbox = box;
+    const run = mailbox.last.catch(() => {}).then(() => this.publishMailbox(user, mailbox, newMessages, oldMessages));
+    mailbox.last = run;
+    return run;
+  }
+
+  private async publishMailbox(user: string, box: Mailbox, newMessages: number, oldMessages: number): Promise<void> {
+    if (this.disposed || !this.proc) throw new Error('publishMessageSummary: Kamailio is not running');
+    this.voicemail ??= SipUdpEndpoint.open();
+    const endpoint = await this.voicemail;
+    const aor = `sip:${user}@${this.domain}`;
+    // RFC 3842 section 5.2 body; the account is the mailbox itself.
+    const body =
+      `Messages-Waiting: ${newMessages > 0 ? 'yes' : 'no'}\r\n` +
+      `Message-Account: ${aor}\r\n` +
+      `Voice-Message: ${newMessages}/${oldMessages} (0/0)\r\n`;
+    const publish = () =>
+      endpoint.request(
+        buildRequest({
+          method: 'PUBLISH',
+          uri: aor,
+          via: endpoint.via(),
+          from: `<sip:voicemail@${this.domain}>;tag=${token(4)}`,
+          to: `<${aor}>`,
+          callId: box.callId,
+          cseq: ++box.cseq,
+          headers: [
+            'Event: message-summary',
+            'Expires: 3600',
+            ...(box.etag ? [`SIP-If-Match: ${box.etag}`] : []),
+            'User-Agent: tsunagu-lab-voicemail',
+          ],
+          body,
+          contentType: 'application/simple-message-summary',
+        }),
+        { host: '127.0.0.1', port: this.sipPort },
+      );
+    let reply = await publish();
+    if (reply.status === 412 && box.etag) {
+      // 412 Conditional Request Failed: presence no longer has our publication (it keeps
+      // them in memory, so e.g. a restart of Kamailio forgot it). Publish it afresh.
+      box.etag = null;
+      reply = await publish();
+    }
+    if (reply.status !== 200) throw new Error(`PUBLISH message-summary for ${aor}: ${reply.startLine}`);
+    box.etag = reply.header('sip-etag') ?? null;
+  }
+
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
@@ -466,6 +783,10 @@ class LabImpl implements KamailioLab {
       this.finalLog = this.log();
       this.closeWatchdog();
       liveLabs.delete(this);
+      const voicemail = this.voicemail;
+      this.voicemail = null;
+      if (voicemail) (await voicemail.catch(() => null))?.close();
+      await this.media?.stop();
       await rm(this.dir, { recursive: true, force: true });
     }
   }
@@ -481,16 +802,7 @@ class LabImpl implements KamailioLab {
   // --- watchdog -----------------------------------------------------------------------------
 
   startWatchdog(): void {
-    const wd = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'tsunagu-lab-watchdog', this.dir], {
-      detached: true, // not in our process group: survives a group-wide signal to the test run
-      stdio: ['pipe', 'ignore', 'ignore'],
-    });
-    wd.on('error', () => {});
-    wd.stdin?.on('error', () => {}); // EPIPE if it died: nothing we can do
-    // Neither the process nor the pipe may keep the test process alive.
-    wd.unref();
-    (wd.stdin as unknown as net.Socket | null)?.unref();
-    this.watchdog = wd;
+    this.watchdog = spawnWatchdog(this.dir);
   }
 
   private tellWatchdog(pgid: string): void {
@@ -509,6 +821,7 @@ class LabImpl implements KamailioLab {
   emergencyCleanup(): void {
     const pid = this.proc?.pid;
     if (pid !== undefined) killGroup(pid, 'SIGKILL');
+    this.media?.emergencyCleanup();
     try {
       rmSync(this.dir, { recursive: true, force: true });
     } catch {
@@ -534,13 +847,18 @@ function writeSafe(file: string, text: string): void {
  * Start a fresh Kamailio on free loopback ports in a new temp folder. Resolves once the WS
  * port accepts connections and the UDP port answers OPTIONS; rejects with the log tail.
  */
-export async function startKamailio(opts: { users?: LabUser[]; domain?: string } = {}): Promise<KamailioLab> {
+export async function startKamailio(opts: StartKamailioOptions = {}): Promise<KamailioLab> {
   const domain = opts.domain ?? DEFAULT_DOMAIN;
   if (!DOMAIN_RE.test(domain) || /^[\d.]+$/.test(domain)) {
     // An IP "domain" would become alias=IP, which matches every port (LAB.md section 3 item 6).
     throw new Error(`startKamailio: domain must be a DNS-style name, got ${JSON.stringify(domain)}`);
   }
   const users = (opts.users ?? DEFAULT_USERS).map((u) => ({ ...u }));
+  if (opts.media) {
+    for (const slot of DEFAULT_PARK_SLOTS) {
+      if (!users.some((u) => u.user === slot)) users.push({ user: slot, password: `pass${slot}` });
+    }
+  }
   const seen = new Set<string>();
   for (const { user } of users) {
     if (!USER_RE.test(user)) throw new Error(`startKamailio: invalid user name ${JSON.stringify(user)}`);
@@ -550,14 +868,21 @@ export async function startKamailio(opts: { users?: LabUser[]; domain?: string }
 
   // Short prefix: the ctl unix socket path must stay below 108 bytes.
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tsunagu-kam-'));
+  let media: MediaRelay | null = null;
   try {
     createSubscriberDb(path.join(dir, 'kamailio.sqlite'), users, domain);
+    // rtpengine first: Kamailio's rtpengine module pings it at startup and would otherwise
+    // mark it disabled (for rtpengine_disable_tout, 60 s) before the first call.
+    if (opts.media) media = await MediaRelay.start(dir);
     // Free ports can be taken by someone else between our probe and Kamailio's bind; then
     // retry with new ones (only here - a restart must keep its ports).
     for (let attempt = 1; ; attempt++) {
       const { sipPort, wsPort } = await allocatePorts();
-      await writeFile(path.join(dir, 'kamailio.cfg'), await renderKamailioCfg({ domain, dir, sipPort, wsPort }));
-      const lab = new LabImpl(domain, Object.freeze(users), dir, sipPort, wsPort);
+      await writeFile(
+        path.join(dir, 'kamailio.cfg'),
+        await renderKamailioCfg({ domain, dir, sipPort, wsPort, rtpengineNg: media?.ng ?? null }),
+      );
+      const lab = new LabImpl(domain, Object.freeze(users), dir, sipPort, wsPort, media);
       lab.startWatchdog();
       try {
         await lab.start();
@@ -571,6 +896,7 @@ export async function startKamailio(opts: { users?: LabUser[]; domain?: string }
       }
     }
   } catch (err) {
+    await media?.stop();
     await rm(dir, { recursive: true, force: true });
     throw err;
   }

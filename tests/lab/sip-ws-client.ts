@@ -1,8 +1,11 @@
-// Minimal SIP-over-WebSocket client for lab tests: enough to REGISTER with digest auth and to
-// look at raw replies. Uses Node's global WebSocket (Node >= 22). Not a SIP stack: no
-// transactions, retransmissions or dialogs (use sip.js for that).
+// Minimal SIP helpers for lab tests: a SIP-over-WebSocket client (REGISTER with digest auth,
+// raw requests and replies), message parsing and building, and a plain-SIP UDP endpoint (used
+// by the lab's "voicemail system" and the park holder). Uses Node's global WebSocket
+// (Node >= 22). Not a SIP stack: no dialogs, and transactions only as far as a UDP request
+// needs them (retransmit until a final reply) - use sip.js for real phones.
 
 import { createHash, randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
 
 export interface SipMessage {
   readonly raw: string;
@@ -140,6 +143,209 @@ export function digestAuthorization(opts: {
   return `Digest ${parts.join(', ')}`;
 }
 
+/** `Authorization: …` (401) or `Proxy-Authorization: …` (407) line answering `challenge`. */
+export function authorizationHeader(
+  challenge: SipMessage,
+  opts: { method: string; uri: string; username: string; password: string },
+): string {
+  const proxy = challenge.status === 407;
+  const value = challenge.header(proxy ? 'proxy-authenticate' : 'www-authenticate');
+  if (!value) throw new Error(`${challenge.status} without a challenge header:\n${challenge.raw}`);
+  const auth = digestAuthorization({ challenge: parseDigestChallenge(value), ...opts });
+  return `${proxy ? 'Proxy-Authorization' : 'Authorization'}: ${auth}`;
+}
+
+// --- Building messages (transport-neutral) ------------------------------------------------------
+
+/** The URI of a name-addr (`"Bob" <sip:bob@x>;tag=1` -> `sip:bob@x`) or of a bare URI header value. */
+export const uriOf = (nameAddr: string): string => /<([^>]+)>/.exec(nameAddr)?.[1] ?? (nameAddr.split(';')[0] ?? '').trim();
+/** The tag parameter of a From/To value ('' when none). */
+export const tagOf = (nameAddr: string): string => /;\s*tag=([^;>\s]+)/i.exec(nameAddr.replace(/<[^>]*>/, ''))?.[1] ?? '';
+
+/** Record-Route entries of a message, one per hop (comma-joined values split), in order. */
+export function recordRoutes(m: SipMessage): string[] {
+  return m.headers('record-route').flatMap((v) => v.split(/,(?=\s*<)/).map((x) => x.trim()));
+}
+
+export interface RequestSpec {
+  method: string;
+  uri: string;
+  /** Via header value (SipWsClient.via() or a UDP one). */
+  via: string;
+  /** From header value, with ;tag=. */
+  from: string;
+  /** To header value (with ;tag= inside a dialog). */
+  to: string;
+  callId: string;
+  cseq: number;
+  /** Route header values, in order. */
+  routes?: readonly string[];
+  /** Contact header value. */
+  contact?: string;
+  /** Any further header lines, e.g. 'Event: dialog'. */
+  headers?: readonly string[];
+  body?: string;
+  contentType?: string;
+}
+
+export function buildRequest(spec: RequestSpec): string {
+  const body = spec.body ?? '';
+  const lines = [
+    `${spec.method} ${spec.uri} SIP/2.0`,
+    `Via: ${spec.via}`,
+    'Max-Forwards: 70',
+    ...(spec.routes ?? []).map((r) => `Route: ${r}`),
+    `From: ${spec.from}`,
+    `To: ${spec.to}`,
+    `Call-ID: ${spec.callId}`,
+    `CSeq: ${spec.cseq} ${spec.method}`,
+    ...(spec.contact !== undefined ? [`Contact: ${spec.contact}`] : []),
+    ...(spec.headers ?? []),
+    ...(body && spec.contentType ? [`Content-Type: ${spec.contentType}`] : []),
+    `Content-Length: ${Buffer.byteLength(body)}`,
+  ];
+  return `${lines.join('\r\n')}\r\n\r\n${body}`;
+}
+
+export interface ResponseSpec {
+  /** Our tag, added to To when the request had none (dialog-creating replies). */
+  toTag?: string;
+  contact?: string;
+  headers?: readonly string[];
+  body?: string;
+  contentType?: string;
+}
+
+/** A response to `request` (Via, Record-Route, From, To, Call-ID and CSeq copied, RFC 3261 8.2.6). */
+export function buildResponse(request: SipMessage, status: number, reason: string, spec: ResponseSpec = {}): string {
+  const body = spec.body ?? '';
+  const to = request.header('to') ?? '';
+  const lines = [
+    `SIP/2.0 ${status} ${reason}`,
+    ...request.headers('via').map((v) => `Via: ${v}`),
+    ...request.headers('record-route').map((r) => `Record-Route: ${r}`),
+    `From: ${request.header('from') ?? ''}`,
+    `To: ${to}${spec.toTag && !tagOf(to) ? `;tag=${spec.toTag}` : ''}`,
+    `Call-ID: ${request.header('call-id') ?? ''}`,
+    `CSeq: ${request.header('cseq') ?? ''}`,
+    ...(spec.contact !== undefined ? [`Contact: ${spec.contact}`] : []),
+    ...(spec.headers ?? []),
+    ...(body && spec.contentType ? [`Content-Type: ${spec.contentType}`] : []),
+    `Content-Length: ${Buffer.byteLength(body)}`,
+  ];
+  return `${lines.join('\r\n')}\r\n\r\n${body}`;
+}
+
+/** Is `m` the final (>= 200) response to the request with this Call-ID and CSeq number? */
+export const isFinalFor = (m: SipMessage, callId: string, cseq: number): boolean =>
+  m.status !== undefined && m.status >= 200 && m.header('call-id') === callId && (m.header('cseq') ?? '').split(/\s+/)[0] === String(cseq);
+
+// --- Plain SIP over UDP ---------------------------------------------------------------------------
+
+export interface UdpPeer {
+  host: string;
+  port: number;
+}
+
+/**
+ * A SIP endpoint on a UDP socket bound to 127.0.0.1 (ephemeral port): the way non-browser lab
+ * peers (voicemail PUBLISHes, the park holder) talk to Kamailio. Requests are retransmitted
+ * (RFC 3261 timer E, doubling from 500 ms) until a final reply or the timeout; incoming
+ * requests go to onRequest. The socket never keeps the process alive by itself.
+ */
+export class SipUdpEndpoint {
+  readonly port: number;
+  private readonly sock: dgram.Socket;
+  private readonly pending = new Map<string, { reply: (m: SipMessage) => void; abort: () => void }>();
+  private closed = false;
+  /** Incoming requests (responses are matched to request()). */
+  onRequest: (m: SipMessage, from: UdpPeer) => void = () => {};
+
+  private constructor(sock: dgram.Socket) {
+    this.sock = sock;
+    this.port = sock.address().port;
+    sock.on('message', (buf, rinfo) => {
+      const m = parseSipMessage(buf.toString('utf8'));
+      if (m.status !== undefined) {
+        this.pending.get(`${m.header('call-id')} ${(m.header('cseq') ?? '').split(/\s+/)[0]}`)?.reply(m);
+      } else if (m.method) {
+        this.onRequest(m, { host: rinfo.address, port: rinfo.port });
+      }
+    });
+    sock.unref();
+  }
+
+  static open(): Promise<SipUdpEndpoint> {
+    return new Promise((resolve, reject) => {
+      const sock = dgram.createSocket('udp4');
+      sock.once('error', reject);
+      sock.bind(0, '127.0.0.1', () => {
+        sock.off('error', reject);
+        sock.on('error', () => {}); // e.g. ICMP port unreachable: the retransmit timer handles it
+        resolve(new SipUdpEndpoint(sock));
+      });
+    });
+  }
+
+  /** A Via header value for a new request from this endpoint. */
+  via(branch = `z9hG4bK${token(8)}`): string {
+    return `SIP/2.0/UDP 127.0.0.1:${this.port};branch=${branch};rport`;
+  }
+
+  send(text: string, to: UdpPeer): void {
+    if (!this.closed) this.sock.send(text, to.port, to.host);
+  }
+
+  /** Sends a non-INVITE request; resolves with its final response, rejects after timeoutMs. */
+  request(text: string, to: UdpPeer, timeoutMs = 4000): Promise<SipMessage> {
+    const m = parseSipMessage(text);
+    const key = `${m.header('call-id')} ${(m.header('cseq') ?? '').split(/\s+/)[0]}`;
+    return new Promise((resolve, reject) => {
+      let interval = 500;
+      let retransmit: NodeJS.Timeout | undefined;
+      const done = () => {
+        clearTimeout(retransmit);
+        clearTimeout(deadline);
+        this.pending.delete(key);
+      };
+      const again = () => {
+        this.send(text, to);
+        retransmit = setTimeout(again, interval);
+        interval = Math.min(interval * 2, 4000);
+      };
+      const deadline = setTimeout(() => {
+        done();
+        reject(new Error(`no final response within ${timeoutMs} ms to ${m.startLine}`));
+      }, timeoutMs);
+      const abort = () => {
+        done();
+        reject(new Error(`${m.startLine}: endpoint closed`));
+      };
+      if (this.closed) {
+        abort();
+        return;
+      }
+      this.pending.set(key, {
+        reply: (reply) => {
+          if ((reply.status ?? 0) < 200) return;
+          done();
+          resolve(reply);
+        },
+        abort,
+      });
+      again();
+    });
+  }
+
+  /** Closes the socket; requests still waiting for a reply reject. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of [...this.pending.values()]) p.abort();
+    this.sock.close();
+  }
+}
+
 // --- WebSocket transport ------------------------------------------------------------------------
 
 export const token = (bytes = 6) => randomBytes(bytes).toString('hex');
@@ -149,6 +355,7 @@ export class SipWsClient {
   readonly viaHost = `${token(5)}.invalid`;
   private readonly queue: SipMessage[] = [];
   private readonly waiters = new Set<() => void>();
+  private readonly handlers = new Set<{ pred: (m: SipMessage) => boolean; handle: (m: SipMessage) => void }>();
   private closedFlag = false;
   private readonly ws: WebSocket;
 
@@ -156,7 +363,14 @@ export class SipWsClient {
     this.ws = ws;
     ws.addEventListener('message', (ev) => {
       if (typeof ev.data !== 'string') return; // Kamailio sends SIP as text frames
-      this.queue.push(parseSipMessage(ev.data));
+      const m = parseSipMessage(ev.data);
+      for (const h of this.handlers) {
+        if (h.pred(m)) {
+          h.handle(m);
+          return;
+        }
+      }
+      this.queue.push(m);
       this.wake();
     });
     ws.addEventListener('close', () => {
@@ -201,6 +415,24 @@ export class SipWsClient {
 
   send(message: string): void {
     this.ws.send(message);
+  }
+
+  /** A Via header value for a new request from this client (fresh branch unless given). */
+  via(branch = `z9hG4bK${token(8)}`): string {
+    return `SIP/2.0/WS ${this.viaHost};branch=${branch}`;
+  }
+
+  /**
+   * Hands every message matching `pred` (queued ones first) to `handle` instead of queueing
+   * it, e.g. to answer NOTIFYs or BYEs as they come. Returns a function that stops it.
+   */
+  serve(pred: (m: SipMessage) => boolean, handle: (m: SipMessage) => void): () => void {
+    const entry = { pred, handle };
+    this.handlers.add(entry);
+    for (let i = this.queue.findIndex(pred); i >= 0; i = this.queue.findIndex(pred)) {
+      handle(this.queue.splice(i, 1)[0] as SipMessage);
+    }
+    return () => void this.handlers.delete(entry);
   }
 
   /** Next received message matching `pred` (buffered ones first); rejects after timeoutMs. */

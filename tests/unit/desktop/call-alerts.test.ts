@@ -91,6 +91,14 @@ describe('call alerts', () => {
     expect(desktop.lastTray()?.badgeCount).toBe(0);
   });
 
+  it('a call a colleague picked up is not counted or announced as missed', () => {
+    const { desktop, alerts } = setup();
+    const before = desktop.notifications.length;
+    alerts.callEnded({ callId: CALL, outcome: 'missed', reason: 'elsewhere' });
+    expect(alerts.missedCount()).toBe(0);
+    expect(desktop.notifications).toHaveLength(before);
+  });
+
   it('acts on Windows toast activation arguments only when well-formed', () => {
     const { alerts, sent, desktop } = setup('win32');
     expect(alerts.handleToastActivation(['Tsunagu.exe', `answer:${CALL}`])).toBe(true);

@@ -67,6 +67,7 @@ const EXPECTED: ReadonlyArray<[CallPhase, CallEventType, CallPhase]> = [
   ['calling', 'hangup', 'ending'],
   ['calling', 'remote-reject', 'ending'],
   ['calling', 'failure', 'ending'],
+  ['calling', 'replaced', 'ending'],
   ['ringing', 'answer', 'ringing'],
   ['ringing', 'established', 'in-call'],
   ['ringing', 'reject', 'ending'],
@@ -263,6 +264,8 @@ describe('call state machine: history outcome', () => {
     ['incoming failed after we answered', [incoming, answer, { type: 'failure', reason: 'media' }], 'failed', 'media'],
     ['held call transferred by us', [incoming, answer, established, { type: 'hold' }, { type: 'hold-ok' }, { type: 'transferred' }], 'answered', 'transfer'],
     ['consultation replaced at the target', [incoming, answer, established, { type: 'replaced' }], 'answered', 'replaced'],
+    ['our ringing call picked up by a colleague', [dial, { type: 'replaced' }], 'cancelled', 'replaced'],
+    ['incoming picked up by a colleague', [incoming, { type: 'remote-cancel', elsewhere: true }], 'missed', 'elsewhere'],
     ['held call, the far end hangs up', [dial, established, { type: 'hold' }, { type: 'hold-ok' }, { type: 'remote-bye' }], 'answered', 'bye:remote'],
   ];
 
@@ -322,6 +325,7 @@ describe('call state machine: random event sequences', () => {
       hangup,
       { type: 'reject' },
       { type: 'remote-cancel' },
+      { type: 'remote-cancel', elsewhere: true },
       { type: 'remote-bye' },
       { type: 'no-answer' },
       terminated,
