@@ -25,6 +25,8 @@ export interface LineView {
   remoteStream: MediaStream | null;
   /** This call is the consultation of an attended transfer of that (held) call. */
   consultationFor: string | null;
+  /** A pickup: the caller we took over (their number), shown instead of the pickup code. */
+  pickedUpFrom: string | null;
 }
 
 export interface PhoneView {
@@ -41,6 +43,8 @@ export interface PhoneView {
   remoteStream: MediaStream | null;
   muted: boolean;
   contact: ContactMatch | null;
+  /** The focused call is a pickup of this caller's call. */
+  pickedUpFrom: string | null;
   /** A call ringing while another is focused (call waiting), shown beside it. */
   waiting: LineView | null;
   /** How the last call ended, shown until the next call starts. */
@@ -129,6 +133,7 @@ export class PhoneController {
     remoteStream: null,
     muted: false,
     contact: null,
+    pickedUpFrom: null,
     waiting: null,
     lastEnded: null,
     actionError: null,
@@ -167,6 +172,7 @@ export class PhoneController {
             contact: null,
             remoteStream: null,
             consultationFor: null,
+            pickedUpFrom: null,
           };
           this.lines = [...this.lines, line];
           // Our own call, or the only call, takes the buttons; a call that rings in while the
@@ -313,10 +319,23 @@ export class PhoneController {
     return Promise.resolve();
   }
 
-  /** Directed pickup of a ringing colleague (BLF key), through the PBX's pickup code. */
+  /**
+   * Directed pickup of a ringing colleague (BLF key), through the PBX's pickup code. The new
+   * call is shown as the caller it takes over (from the colleague's lamp), not as the code.
+   */
   pickup(extension: string): Promise<void> {
     const prefix = this.buttons?.pickup.directedPrefix ?? '';
-    return prefix ? this.dial(prefix + extension) : Promise.resolve();
+    if (!prefix) return Promise.resolve();
+    const ringing = this.view.lamps[extension]?.dialogs.find((dialog) => dialog.state !== 'confirmed' && dialog.direction !== 'initiator');
+    const caller = userPart(ringing?.remoteIdentity ?? null);
+    return this.act(async () => {
+      await this.holdActive();
+      const id = await this.engine.dial(prefix + extension, this.lineOptions());
+      if (caller === null) return;
+      this.patchLine(id, { pickedUpFrom: caller });
+      const found = await this.bridge.contacts.lookup(caller);
+      if (found.ok && found.value) this.patchLine(id, { contact: found.value });
+    });
   }
 
   groupPickup(): Promise<void> {
@@ -528,6 +547,7 @@ export class PhoneController {
       remoteStream: focused?.remoteStream ?? null,
       muted: focused?.muted ?? false,
       contact: focused?.contact ?? null,
+      pickedUpFrom: focused?.pickedUpFrom ?? null,
       waiting,
     };
     for (const listener of this.listeners) listener();
@@ -556,6 +576,12 @@ export class PhoneController {
     this.lastReported = key;
     void this.bridge.phone.reportStatus(status);
   }
+}
+
+/** The user part of a SIP URI from the network (text only), or null. */
+function userPart(uri: string | null): string | null {
+  const user = uri === null ? undefined : /^sips?:([^@;?]+)@/i.exec(uri)?.[1];
+  return user === undefined ? null : decodeURIComponent(user).slice(0, 64);
 }
 
 /** The i18n key for an error a call verb threw. */

@@ -151,8 +151,8 @@ export function deriveCallEnd(
   if (established) return { cause, outcome: 'answered', reason };
   if (direction === 'outgoing') {
     switch (cause.kind) {
+      // 'replaced': picked up by someone else while it rang, so we withdrew the INVITE.
       case 'local-cancel':
-      // Picked up by someone else while it rang: we withdrew the INVITE.
       case 'replaced':
         return { cause, outcome: 'cancelled', reason };
       case 'remote-reject':

@@ -22,7 +22,7 @@ function statusKey(line: Pick<LineView, 'phase' | 'hold'> | null): string {
 }
 
 function lineLabel(line: LineView, unknown: string): string {
-  return line.contact?.name ?? line.info.remoteName ?? (line.info.remoteNumber || unknown);
+  return line.contact?.name ?? line.info.remoteName ?? line.pickedUpFrom ?? (line.info.remoteNumber || unknown);
 }
 
 /** Plays one call's far-end audio (a held call's tracks are disabled by the engine). */
@@ -113,7 +113,9 @@ export function PhonePanel({ controller, view, dialInput, setDialInput, selected
 
   // A stored contact's name wins over the display name the caller sends about themselves.
   const remoteName = view.contact?.name ?? call?.remoteName ?? null;
-  const remoteLabel = call ? remoteName || call.remoteNumber || t('call.unknownCaller') : null;
+  // A picked-up call shows the caller it took over, not the pickup code that was dialled.
+  const remoteNumber = view.pickedUpFrom ?? call?.remoteNumber ?? '';
+  const remoteLabel = call ? remoteName || remoteNumber || t('call.unknownCaller') : null;
 
   return (
     <section className="phone" aria-label={t('tabs.phone')}>
@@ -125,7 +127,7 @@ export function PhonePanel({ controller, view, dialInput, setDialInput, selected
           {/* Caller names are hostile input: React renders them as text, never as markup. */}
           {view.contact?.photo && <img className="remote-photo" data-testid="remote-photo" src={view.contact.photo} alt="" />}
           <div className="remote-name" data-testid="remote-name">{remoteLabel}</div>
-          {remoteName && <div className="remote-number" data-testid="remote-number">{call.remoteNumber}</div>}
+          {remoteName && <div className="remote-number" data-testid="remote-number">{remoteNumber}</div>}
           {focused?.remoteHeld && <div className="notice" data-testid="remote-held">{t('call.remoteHeld')}</div>}
           {consultation && (
             <div className="notice" data-testid="consultation-note">

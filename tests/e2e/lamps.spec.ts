@@ -35,8 +35,9 @@ test('a colleague’s ringing lights their key; pressing it picks the call up; b
   await expect(key).toHaveAttribute('data-lamp', 'ringing');
 
   await key.click();
-  // The caller is now talking to me; the colleague's phone stops ringing.
+  // The caller is now talking to me; the colleague's phone stops ringing. I see who I took over.
   await expect(status(me)).toHaveText('通話中');
+  await expect(me.page.getByTestId('remote-name')).toHaveText('1001');
   await expect(status(caller)).toHaveText('通話中');
   await expect(caller.page.getByTestId('remote-name')).toHaveText('1003');
   await expect(status(colleague)).toHaveText('待機中');
@@ -58,6 +59,22 @@ test('a colleague’s ringing lights their key; pressing it picks the call up; b
   await expect(key).toHaveAttribute('data-lamp', 'busy');
   await colleague.page.getByTestId('hangup-button').click();
   await expect(key).toHaveAttribute('data-lamp', 'idle');
+});
+
+test('グループピックアップ takes whichever colleague’s call is ringing', async ({ phoneFor }) => {
+  const me = await phoneFor('1008', { beforeLoad: withButtons({ pickup: { directedPrefix: '*8', group: '*8' } }) });
+  const colleague = await phoneFor('1009');
+  const caller = await phoneFor('1002');
+  await Promise.all([me, colleague, caller].map((app) => expectRegistered(app.page)));
+  await dial(caller.page, '1009');
+  await expect(status(colleague)).toHaveText('着信中');
+  await me.page.getByTestId('group-pickup').click();
+  await expect(status(me)).toHaveText('通話中');
+  await expect(status(caller)).toHaveText('通話中');
+  await expect(status(colleague)).toHaveText('待機中');
+  await expect.poll(() => growth(caller.page, inboundAudioEnergy)).toBeGreaterThan(0);
+  await caller.page.getByTestId('hangup-button').click();
+  await expect(status(me)).toHaveText('待機中');
 });
 
 test('park to slot 3 lights slot 3 on every phone; another phone retrieves the call and the lamp goes out', async ({ phoneFor, park }) => {

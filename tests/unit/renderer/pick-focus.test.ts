@@ -11,6 +11,7 @@ const line = (id: string, phase: CallPhase, hold: HoldState = 'none'): LineView 
   contact: null,
   remoteStream: null,
   consultationFor: null,
+  pickedUpFrom: null,
 });
 
 describe('pickFocus: which call the buttons act on', () => {
