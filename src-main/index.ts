@@ -1,6 +1,6 @@
 // Composition root of the main process: creates the services, wires them to Electron, opens the
 // window. No logic lives here; each concern is a module with its own tests.
-import { app, BrowserWindow, dialog, ipcMain, Notification, protocol, safeStorage, screen, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Notification, powerMonitor, protocol, safeStorage, screen, session, shell } from 'electron';
 import ElectronStore from 'electron-store';
 import { join, resolve } from 'node:path';
 import { resolveUiLanguage } from '../src-preload/language';
@@ -123,6 +123,8 @@ async function start(): Promise<void> {
   }
   const main = services;
   app.on('will-quit', () => main.close());
+  powerMonitor.on('resume', () => main.systemResumed('resume'));
+  powerMonitor.on('unlock-screen', () => main.systemResumed('unlock'));
 
   registerIpc(ipcMain, main.dispatch);
   restrictPermissions(session.defaultSession);

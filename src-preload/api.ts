@@ -94,6 +94,8 @@ export function createTsunaguApi(transport: BridgeTransport) {
       subscribe('tsunagu:event:call-command', listener),
     onDesktopStatus: (listener: (status: EventPayloadOf<'tsunagu:event:desktop-status'>) => void) =>
       subscribe('tsunagu:event:desktop-status', listener),
+    onConnectivityCheck: (listener: (check: EventPayloadOf<'tsunagu:event:connectivity-check'>) => void) =>
+      subscribe('tsunagu:event:connectivity-check', listener),
   });
 }
 

@@ -72,6 +72,9 @@ export const AccountSettings = z.strictObject({
    *  negotiated, or always SIP INFO for gateways that mishandle Chrome's events. Absent = rfc4733
    *  (accounts stored before this setting existed). */
   dtmfMode: z.enum(['rfc4733', 'info']).optional(),
+  /** Seconds between keepalives that prove the connection is alive (OPTIONS); 0 = none.
+   *  Absent = 30, below the usual 60 s NAT and proxy idle timeouts. */
+  keepaliveSec: z.number().int().min(0, 'validation.keepalive').max(3600, 'validation.keepalive').optional(),
 });
 export type AccountSettings = z.infer<typeof AccountSettings>;
 
@@ -468,6 +471,8 @@ export const eventContract = {
   'tsunagu:event:settings-changed': SettingsView,
   'tsunagu:event:call-command': CallCommand,
   'tsunagu:event:desktop-status': DesktopStatus,
+  /** The OS resumed from sleep or the screen was unlocked: the network may have changed. */
+  'tsunagu:event:connectivity-check': z.strictObject({ cause: z.enum(['resume', 'unlock']) }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type InvokeChannel = keyof typeof invokeContract;

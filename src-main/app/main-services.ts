@@ -141,6 +141,11 @@ export function createMainServices(deps: MainServicesDeps) {
     shortcuts,
     events,
     dispatch,
+    /** The OS resumed from sleep or was unlocked: the phone checks its connection at once
+     *  rather than at its next keepalive or backoff step (sockets rarely survive a sleep). */
+    systemResumed(cause: 'resume' | 'unlock'): void {
+      events.send('tsunagu:event:connectivity-check', { cause });
+    },
     close(): void {
       db.close();
     },

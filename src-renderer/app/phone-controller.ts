@@ -86,6 +86,10 @@ export function pickFocus(lines: readonly LineView[], current: string | null): s
   return best?.info.id ?? null;
 }
 
+/** Below the 60 s idle timeout of common NATs and proxies, so the path stays open and a dead one
+ *  is noticed within half a minute. */
+export const DEFAULT_KEEPALIVE_SEC = 30;
+
 /** Engine settings not (yet) exposed to users. */
 export const ENGINE_DEFAULTS = {
   // No STUN/TURN by default: cloud PBX media gateways are reachable and ICE-lite, and sip.js'
@@ -108,6 +112,7 @@ export function toEngineConfig(credentials: SipCredentials): SipAccountConfig {
     outboundProxy: account.outboundProxy || undefined,
     displayName: account.displayName || undefined,
     dtmfMode: account.dtmfMode ?? 'rfc4733',
+    keepaliveIntervalSec: account.keepaliveSec ?? DEFAULT_KEEPALIVE_SEC,
     ...ENGINE_DEFAULTS,
   };
 }
@@ -453,6 +458,11 @@ export class PhoneController {
     void this.act(async () => {
       await this.engine.sendDtmf(line.info.id, tone);
     });
+  }
+
+  /** The OS woke up or was unlocked: make sure we are still reachable, now. */
+  checkConnection(): void {
+    this.engine.checkConnection();
   }
 
   setDoNotDisturb(on: boolean): void {

@@ -95,6 +95,8 @@ export interface SipJsPhoneEngineOptions {
   noAnswerTimeoutSec?: number | undefined;
   /** Injectable for tests of the backoff; defaults to Math.random. */
   random?: (() => number) | undefined;
+  /** Seconds an OPTIONS keepalive may go unanswered before the connection is presumed dead (default 8). */
+  keepaliveTimeoutSec?: number | undefined;
 }
 
 // The microphone processing every desk-phone call wants; device choice comes with the
@@ -193,6 +195,7 @@ export class SipJsPhoneEngine implements PhoneEngine {
   readonly #connectionTimeoutSec: number;
   readonly #noAnswerTimeoutSec: number;
   readonly #random: () => number;
+  readonly #keepaliveTimeoutSec: number;
 
   readonly #registrationListeners = new Set<(state: RegistrationState) => void>();
   readonly #callListeners = new Set<(event: CallEvent) => void>();
@@ -219,6 +222,11 @@ export class SipJsPhoneEngine implements PhoneEngine {
   /** Wrong credentials: no automatic retries until the next start(). */
   #authBlocked = false;
   #removeOnlineListener: (() => void) | null = null;
+  #keepaliveTimer: ReturnType<typeof setInterval> | undefined;
+  /** The keepalive OPTIONS awaiting its answer: its deadline timer. */
+  #probeDeadline: ReturnType<typeof setTimeout> | undefined;
+  /** The connection had been up: its loss is 接続が切れました rather than サーバーに接続できません. */
+  #wasConnected = false;
 
   /** Every live call by our id, in the order they began. */
   readonly #calls = new Map<string, ActiveCall>();
@@ -246,6 +254,7 @@ export class SipJsPhoneEngine implements PhoneEngine {
     this.#connectionTimeoutSec = positiveOr(options.connectionTimeoutSec, 5);
     this.#noAnswerTimeoutSec = positiveOr(options.noAnswerTimeoutSec, 60);
     this.#random = options.random ?? Math.random;
+    this.#keepaliveTimeoutSec = positiveOr(options.keepaliveTimeoutSec, 8);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -290,6 +299,7 @@ export class SipJsPhoneEngine implements PhoneEngine {
     this.#config = config;
     this.#ua = ua;
     this.#transportConnected = false;
+    this.#wasConnected = false;
     this.#reconnectAttempt = 0;
     this.#registerRetryAttempt = 0;
     this.#authBlocked = false;
@@ -325,6 +335,7 @@ export class SipJsPhoneEngine implements PhoneEngine {
     this.#stopping = true;
     this.#clearReconnectTimer();
     this.#clearRegisterRetryTimer();
+    this.#stopKeepalive();
     this.#removeOnlineListener?.();
     this.#removeOnlineListener = null;
 
@@ -874,8 +885,10 @@ export class SipJsPhoneEngine implements PhoneEngine {
     if (ua !== this.#ua || this.#stopping) return;
     this.#log('info', 'transport connected');
     this.#transportConnected = true;
+    this.#wasConnected = true;
     this.#reconnectAttempt = 0;
     this.#clearReconnectTimer();
+    this.#startKeepalive(ua);
     this.#registerNeeded = true;
     const registerer = this.#registerer;
     const config = this.#config;
@@ -893,11 +906,12 @@ export class SipJsPhoneEngine implements PhoneEngine {
   }
 
   #onTransportDisconnected(ua: UserAgent, error: Error | undefined): void {
-    if (ua !== this.#ua || this.#stopping) return;
+    if (ua !== this.#ua || this.#stopping || !this.#transportConnected) return;
     this.#transportConnected = false;
+    this.#stopKeepalive();
     const detail = error ? `connection lost: ${shortErrorText(error)}` : 'connection closed';
     this.#log('warn', detail);
-    this.#setRegistration({ kind: 'failed', reason: 'unreachable', detail });
+    this.#setRegistration({ kind: 'failed', reason: 'unreachable', detail, lost: true });
 
     // A call still being set up cannot complete without signalling: the CANCEL, 180 or 200
     // would go nowhere. An established call keeps its media (peer to peer) until a BYE.
@@ -911,15 +925,20 @@ export class SipJsPhoneEngine implements PhoneEngine {
     this.#transportConnected = false;
     const detail = `connect failed: ${shortErrorText(error)}`;
     this.#log('warn', detail);
-    this.#setRegistration({ kind: 'failed', reason: 'unreachable', detail });
+    this.#setRegistration({ kind: 'failed', reason: 'unreachable', detail, lost: this.#wasConnected });
     this.#scheduleReconnect();
   }
 
   #scheduleReconnect(): void {
     if (this.#ua === null || this.#stopping || this.#reconnectTimer !== undefined) return;
-    const delay = backoffDelayMs(this.#reconnectAttempt, this.#backoff, this.#random);
+    // The first try is immediate (a server restart or a blip is usually over by then), then
+    // the capped, jittered backoff.
+    const delay = this.#reconnectAttempt === 0 ? 0 : backoffDelayMs(this.#reconnectAttempt - 1, this.#backoff, this.#random);
     this.#reconnectAttempt++;
     this.#log('info', `reconnecting in ${delay} ms (attempt ${this.#reconnectAttempt})`);
+    // The lamp counts down to the next try.
+    const current = this.#registration;
+    if (current.kind === 'failed' && current.reason === 'unreachable') this.#setRegistration({ ...current, retryAt: Date.now() + delay });
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;
       void this.#reconnectNow();
@@ -944,15 +963,84 @@ export class SipJsPhoneEngine implements PhoneEngine {
     this.#reconnectTimer = undefined;
   }
 
+  /**
+   * Something outside says the network may have changed (the OS resumed from sleep, the screen
+   * was unlocked, the network came back): retry at once instead of sitting out the backoff, and
+   * if we believe we are connected, prove it with a keepalive now — a socket from before a sleep
+   * is often dead without knowing it.
+   */
+  checkConnection(): void {
+    const ua = this.#ua;
+    if (ua === null || this.#stopping) return;
+    if (this.#transportConnected) {
+      this.#probe(ua);
+      return;
+    }
+    this.#clearReconnectTimer();
+    this.#reconnectAttempt = 0;
+    this.#scheduleReconnect();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Keepalive: an OPTIONS to the server every interval; no answer in time = a dead path
+
+  #startKeepalive(ua: UserAgent): void {
+    this.#stopKeepalive();
+    const interval = this.#config?.keepaliveIntervalSec ?? 0;
+    if (interval <= 0) return;
+    this.#keepaliveTimer = setInterval(() => {
+      this.#probe(ua);
+    }, interval * 1000);
+  }
+
+  #stopKeepalive(): void {
+    if (this.#keepaliveTimer !== undefined) clearInterval(this.#keepaliveTimer);
+    this.#keepaliveTimer = undefined;
+    if (this.#probeDeadline !== undefined) clearTimeout(this.#probeDeadline);
+    this.#probeDeadline = undefined;
+  }
+
+  /**
+   * One OPTIONS ping. Any answer, even an error, proves the path; none within the timeout means
+   * the socket is dead although the OS has not noticed (a NAT dropped it, the server hangs, the
+   * laptop slept): drop it and reconnect. sip.js' own CRLF keepalive only sends, never checks.
+   */
+  #probe(ua: UserAgent): void {
+    const config = this.#config;
+    if (ua !== this.#ua || config === null || !this.#transportConnected || this.#probeDeadline !== undefined) return;
+    const target = UserAgent.makeURI(`sip:${config.domain}`);
+    if (target === undefined) return;
+    const settle = (): void => {
+      if (this.#probeDeadline !== undefined) clearTimeout(this.#probeDeadline);
+      this.#probeDeadline = undefined;
+    };
+    this.#probeDeadline = setTimeout(() => {
+      this.#probeDeadline = undefined;
+      this.#onPathDead(ua);
+    }, this.#keepaliveTimeoutSec * 1000);
+    try {
+      const message = ua.userAgentCore.makeOutgoingRequestMessage('OPTIONS', target, ua.configuration.uri, target, {});
+      ua.userAgentCore.request(message, { onAccept: settle, onReject: settle, onRedirect: settle });
+    } catch (error) {
+      settle();
+      this.#log('warn', `keepalive not sent: ${shortErrorText(error)}`);
+    }
+  }
+
+  #onPathDead(ua: UserAgent): void {
+    if (ua !== this.#ua || this.#stopping || !this.#transportConnected) return;
+    this.#onTransportDisconnected(ua, new Error(`no answer to keepalive in ${this.#keepaliveTimeoutSec} s`));
+    // Close the dead socket without waiting for its closing handshake; reconnect() opens a new
+    // one meanwhile (sip.js ignores events from the old socket).
+    ua.transport.disconnect().catch(() => undefined);
+  }
+
   /** The OS says the network is back: don't sit out the rest of a 30 s backoff. */
   #watchOnline(): void {
     const target = globalThis as { addEventListener?: unknown; removeEventListener?: unknown };
     if (typeof target.addEventListener !== 'function' || typeof target.removeEventListener !== 'function') return;
     const onOnline = (): void => {
-      if (this.#ua === null || this.#stopping || this.#transportConnected) return;
-      this.#clearReconnectTimer();
-      this.#reconnectAttempt = 0;
-      void this.#reconnectNow();
+      this.checkConnection();
     };
     globalThis.addEventListener('online', onOnline);
     this.#removeOnlineListener = () => {
@@ -1611,7 +1699,7 @@ function validateConfig(config: SipAccountConfig): void {
 
 function sameRegistration(a: RegistrationState, b: RegistrationState): boolean {
   if (a.kind !== b.kind) return false;
-  if (a.kind === 'failed' && b.kind === 'failed') return a.reason === b.reason && a.detail === b.detail;
+  if (a.kind === 'failed' && b.kind === 'failed') return a.reason === b.reason && a.detail === b.detail && a.retryAt === b.retryAt && a.lost === b.lost;
   return true;
 }
 

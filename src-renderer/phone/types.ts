@@ -27,6 +27,8 @@ export interface SipAccountConfig {
   iceGatheringTimeoutMs: number;
   /** REGISTER expiry asked for, in seconds. */
   registerExpiresSec: number;
+  /** Seconds between OPTIONS keepalives that prove the connection is alive; 0 = none. */
+  keepaliveIntervalSec?: number | undefined;
   /**
    * How keypad digits reach the far end during a call. 'rfc4733': RTP telephone-event when the
    * far end negotiated it, SIP INFO otherwise; 'info': always SIP INFO (gateways that drop
@@ -49,7 +51,15 @@ export type RegistrationState =
   | { kind: 'unregistered' }
   | { kind: 'registering' }
   | { kind: 'registered' }
-  | { kind: 'failed'; reason: RegistrationFailure; detail: string };
+  | {
+      kind: 'failed';
+      reason: RegistrationFailure;
+      detail: string;
+      /** 'unreachable' after the connection had been up (接続が切れました). */
+      lost?: boolean;
+      /** 'unreachable': when the next connection attempt is due (epoch ms). */
+      retryAt?: number;
+    };
 
 /** The call phases the user sees; see `call-state-machine.ts` for allowed moves. */
 export type CallPhase = 'idle' | 'calling' | 'ringing' | 'in-call' | 'ending';
@@ -163,6 +173,11 @@ export interface PhoneEngine {
   watchDialogs(target: string, listener: (dialogs: WatchedDialog[]) => void): () => void;
   /** Voicemail waiting for our own mailbox (SUBSCRIBE message-summary). */
   watchMessageSummary(listener: (summary: MessageSummary) => void): () => void;
+  /**
+   * The network may have changed (resume from sleep, unlock, network back): reconnect now if
+   * disconnected, else check the connection with a keepalive at once.
+   */
+  checkConnection(): void;
   readonly registration: RegistrationState;
   /** Every call that exists now, oldest first. */
   readonly calls: readonly CallSnapshot[];

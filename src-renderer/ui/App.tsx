@@ -51,6 +51,7 @@ export function App(props: { bridge: TsunaguApi; controller: PhoneController; in
     [bridge, controller],
   );
   useEffect(() => bridge.onCallCommand((command) => controller.handleCommand(command)), [bridge, controller]);
+  useEffect(() => bridge.onConnectivityCheck(() => controller.checkConnection()), [bridge, controller]);
   useEffect(() => {
     controller.setDoNotDisturb(settings?.desktop.doNotDisturb ?? false);
     if (settings) controller.setButtons(settings.callButtons);

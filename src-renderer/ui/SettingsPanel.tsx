@@ -90,6 +90,20 @@ export function SettingsPanel(props: { bridge: TsunaguApi; settings: SettingsVie
           </label>
         ))}
         <label className="field">
+          <span>{t('settings.keepaliveSec')}</span>
+          <input
+            name="keepaliveSec"
+            data-testid="account-keepaliveSec"
+            type="number"
+            min={0}
+            max={3600}
+            value={account.keepaliveSec ?? 30}
+            aria-invalid={errors.keepaliveSec ? true : undefined}
+            onChange={(e) => setAccount({ ...account, keepaliveSec: e.target.value === '' ? 0 : Number(e.target.value) })}
+          />
+          {errors.keepaliveSec && <span className="field-error" data-testid="error-keepaliveSec">{t(errors.keepaliveSec)}</span>}
+        </label>
+        <label className="field">
           <span>{t('settings.dtmfMode')}</span>
           <select data-testid="account-dtmfMode" value={account.dtmfMode ?? 'rfc4733'} onChange={(e) => setAccount({ ...account, dtmfMode: e.target.value === 'info' ? 'info' : 'rfc4733' })}>
             <option value="rfc4733">{t('settings.dtmfRfc4733')}</option>

@@ -55,6 +55,10 @@ export interface KamailioLab {
   isRunning(): boolean;
   stop(): Promise<void>; // SIGTERM, wait for exit (SIGKILL after a few seconds)
   kill(): Promise<void>; // SIGKILL, for fault tests
+  /** SIGSTOP the whole group: the server hangs with its sockets open (a dead path the OS does
+   *  not notice), until thaw(). For keepalive tests. */
+  freeze(): void;
+  thaw(): void;
   start(): Promise<void>; // (re)start on the SAME ports, resolves when WS port accepts connections
   log(): string; // Kamailio's stderr so far (for diagnostics on failure)
   lookup(user: string): Promise<string[]>; // registered contacts of a user via kamcmd ul.lookup location s:USER (empty when none)
@@ -688,6 +692,14 @@ class LabImpl implements KamailioLab {
     killGroup(child.pid, 'SIGKILL');
     await this.exited;
     await this.waitGroupGone(child.pid);
+  }
+
+  freeze(): void {
+    if (this.proc?.pid !== undefined) killGroup(this.proc.pid, 'SIGSTOP');
+  }
+
+  thaw(): void {
+    if (this.proc?.pid !== undefined) killGroup(this.proc.pid, 'SIGCONT');
   }
 
   /** Workers die (and release their sockets) a moment after the main process; bounded wait. */

@@ -51,7 +51,7 @@ export function LinePad({ controller, view, buttons }: Props) {
             <button
               key={index}
               type="button"
-              className={`pad-key lamp lamp-${lamp}`}
+              className={`pad-key pad-lamp pad-lamp-${lamp}`}
               data-testid={`park-slot-${index + 1}`}
               data-lamp={lamp}
               disabled={!registered}
@@ -72,7 +72,7 @@ export function LinePad({ controller, view, buttons }: Props) {
               <button
                 key={key.extension}
                 type="button"
-                className={`pad-key lamp lamp-${lamp}`}
+                className={`pad-key pad-lamp pad-lamp-${lamp}`}
                 data-testid="blf-key"
                 data-extension={key.extension}
                 data-lamp={lamp}

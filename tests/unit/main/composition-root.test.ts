@@ -15,6 +15,7 @@ const appListeners = new Map<string, (...args: unknown[]) => void>();
 const sentToPage: unknown[][] = [];
 const protocolClients: unknown[][] = [];
 let readyResolve: () => void = () => undefined;
+const powerListeners = new Map<string, () => void>();
 
 vi.mock('electron', () => {
   class BrowserWindow {
@@ -76,6 +77,7 @@ vi.mock('electron', () => {
     },
     globalShortcut: { register: () => true, unregisterAll: vi.fn() },
     screen: { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] },
+    powerMonitor: { on: (name: string, listener: () => void) => powerListeners.set(name, listener) },
     dialog: { showErrorBox: vi.fn() },
     ipcMain: {
       handle: (channel: string, fn: (event: unknown, payload: unknown) => Promise<unknown>) => {
@@ -140,6 +142,11 @@ describe('src-main/index.ts', () => {
       { target: 'sip:1002@lab.test', dialImmediately: false },
       { target: '0312345678', dialImmediately: false },
     ]);
+
+    // Waking from sleep or unlocking tells the page to check its connection at once.
+    powerListeners.get('resume')!();
+    powerListeners.get('unlock-screen')!();
+    expect(sentToPage.filter((m) => m[0] === 'tsunagu:event:connectivity-check').map((m) => m[1])).toEqual([{ cause: 'resume' }, { cause: 'unlock' }]);
     process.argv = argv;
     temp.cleanup();
   });
