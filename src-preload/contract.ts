@@ -317,6 +317,10 @@ export type ContactNumber = z.infer<typeof ContactNumber>;
 /** Inline photo as a data URL, capped so one contact cannot bloat the database. */
 const PhotoDataUrl = z.string().max(280_000).regex(/^data:image\/(png|jpeg|webp);base64,[A-Za-z0-9+/=]+$/, 'validation.photo');
 
+// Built once: a schema made inside the refine would be rebuilt for every row of a 100,000-row
+// import (about a second of the import's time).
+const EmailAddress = z.email();
+
 export const ContactInput = z.strictObject({
   name: PlainText(128).pipe(z.string().min(1, 'validation.required')),
   /** Reading (フリガナ), hiragana or katakana. */
@@ -325,7 +329,7 @@ export const ContactInput = z.strictObject({
   department: PlainText(128),
   numbers: z.array(ContactNumber).max(10),
   // Empty, or an address. (A union would report zod's generic message, not our key.)
-  email: z.string().trim().max(254, 'validation.tooLong').refine((v) => v === '' || z.email().safeParse(v).success, 'validation.email'),
+  email: z.string().trim().max(254, 'validation.tooLong').refine((v) => v === '' || EmailAddress.safeParse(v).success, 'validation.email'),
   notes: z.string().max(2000, 'validation.tooLong'),
   favourite: z.boolean(),
   photo: PhotoDataUrl.nullable(),

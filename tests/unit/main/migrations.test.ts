@@ -1,6 +1,8 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createContactsService } from '../../../src-main/contacts/contacts-service';
+import { ID_BITS, searchBucket } from '../../../src-main/contacts/search-key';
 import { openDatabase } from '../../../src-main/db/database';
 import { DatabaseTooNewError, migrate, type Migration } from '../../../src-main/db/migrate';
 import { migrations } from '../../../src-main/db/migrations';
@@ -88,6 +90,49 @@ describe('migrations', () => {
       expect(() => insert.run('x2', 'incoming', 'exploded')).toThrow(/CHECK/);
       insert.run('x3', 'incoming', null);
       expect(() => insert.run('x3', 'incoming', null)).toThrow(/UNIQUE/);
+      db.close();
+    });
+  });
+
+  describe('004 contact-search-order', () => {
+    it('re-keys the search rows of a version-3 phonebook by list order, same text, and drops the unused index', () => {
+      const file = join(temp.dir, 'v3.sqlite');
+      const old = new BetterSqlite3(file);
+      migrate(old, migrations.slice(0, 3));
+      const contact = old.prepare(
+        "INSERT INTO contacts (id, name, kana, company, department, email, notes, favourite, sort_key, name_key, created_at, updated_at) VALUES (?, ?, ?, ?, '', '', '', ?, ?, ?, 0, 0)",
+      );
+      const number = old.prepare("INSERT INTO contact_numbers (contact_id, position, label, number, normalized) VALUES (?, 0, '会社', ?, ?)");
+      const search = old.prepare('INSERT INTO contact_search (rowid, text) VALUES (?, ?)');
+      // As 002's service wrote them: rowid = contact id, the folded parts joined with spaces.
+      contact.run(1, '山田 太郎', 'ヤマダ タロウ', '株式会社つなぐ', 0, 'やまだたろう', '山田太郎');
+      number.run(1, '03-1234-5678', '+81312345678');
+      search.run(1, '山田太郎 やまだたろう 株式会社つなぐ  81312345678 0312345678');
+      contact.run(2, '佐藤 花子', 'さとう はなこ', 'ﾂﾅｸﾞ商事', 1, 'さとうはなこ', '佐藤花子');
+      number.run(2, '090-1111-2222', '+819011112222');
+      search.run(2, '佐藤花子 さとうはなこ つなぐ商事  819011112222 09011112222');
+      // A contact that somehow has no search row.
+      contact.run(3, '青木', 'あおき', '', 0, 'あおき', '青木');
+      old.close();
+
+      const db = openDatabase(file);
+      expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
+      const rowids = (db.prepare('SELECT rowid FROM contact_search ORDER BY rowid').pluck().safeIntegers().all() as bigint[]).map(String);
+      const key = (favourite: boolean, sortKey: string, id: number) => String((BigInt(searchBucket(favourite, sortKey)) << BigInt(ID_BITS)) | BigInt(id));
+      expect(rowids).toEqual([key(true, 'さとうはなこ', 2), key(false, 'あおき', 3), key(false, 'やまだたろう', 1)]);
+      expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'contacts_by_sort_key'").get()).toBeUndefined();
+
+      const contacts = createContactsService(db, { now: () => 0 });
+      const names = (q: string) => contacts.search(q, 10).map((c) => c.name);
+      expect(names('つなぐ')).toEqual(['佐藤 花子', '山田 太郎']); // favourite first
+      expect(names('5678')).toEqual(['山田 太郎']);
+      expect(names('09011')).toEqual(['佐藤 花子']);
+      expect(names('たろう')).toEqual(['山田 太郎']);
+      expect(names('あおき')).toEqual(['青木']);
+      // Later writes find their rows under the new keys.
+      contacts.delete(1);
+      expect(names('つなぐ')).toEqual(['佐藤 花子']);
+      expect(db.prepare('SELECT count(*) FROM contact_search').pluck().get()).toBe(2);
       db.close();
     });
   });
