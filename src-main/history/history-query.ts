@@ -29,6 +29,7 @@ import { normalizePhoneNumber, normalizeRemoteNumber } from '../contacts/phone-n
 import { escapeNumberCell, escapeTextCell } from '../contacts/import-export/csv';
 import { encodeUtf8WithBom } from '../contacts/import-export/encoding';
 import { ServiceError } from '../support/service-error';
+import { toEntry, type CallRow } from './history-row';
 
 /** A request after the contract's validation (kinds optional, limit 1–500, cursor ≤ 512 chars). */
 export type ParsedHistoryQuery = z.output<typeof HistoryQuery>;
@@ -209,19 +210,7 @@ const COLUMNS = `c.id, c.call_id, c.direction, c.outcome, c.remote_number, c.rem
   (SELECT ct.name FROM contact_numbers AS n JOIN contacts AS ct ON ct.id = n.contact_id
     WHERE n.normalized = c.remote_key AND c.remote_key <> '' ORDER BY ct.favourite DESC, ct.id LIMIT 1) AS contact_name`;
 
-interface QueryRow {
-  id: number;
-  call_id: string;
-  direction: 'outgoing' | 'incoming';
-  outcome: HistoryRow['outcome'];
-  remote_number: string;
-  remote_name: string | null;
-  local_account: string;
-  started_at: number;
-  answered_at: number | null;
-  ended_at: number | null;
-  duration_sec: number | null;
-  end_reason: string | null;
+interface QueryRow extends CallRow {
   kind: HistoryKind;
   remote_digits: string;
   contact_name: string | null;
@@ -355,22 +344,7 @@ function buildPageSql(shape: Shape): Sql {
 }
 
 function toRow(row: QueryRow): HistoryRow {
-  return {
-    id: row.id,
-    callId: row.call_id,
-    direction: row.direction,
-    outcome: row.outcome,
-    remoteNumber: row.remote_number,
-    remoteName: row.remote_name,
-    localAccount: row.local_account,
-    startedAt: row.started_at,
-    answeredAt: row.answered_at,
-    endedAt: row.ended_at,
-    durationSec: row.duration_sec,
-    endReason: row.end_reason,
-    kind: row.kind,
-    contactName: row.contact_name,
-  };
+  return { ...toEntry(row), kind: row.kind, contactName: row.contact_name };
 }
 
 // ---------------------------------------------------------------------------------------------

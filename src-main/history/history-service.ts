@@ -2,38 +2,9 @@ import type { Database } from 'better-sqlite3';
 import type { CallEnded, CallStarted, HistoryEntry, HistoryListRequest } from '../../src-preload/contract';
 import { ServiceError, type Clock } from '../support/service-error';
 import { remoteKeys } from './history-query';
+import { toEntry, type CallRow } from './history-row';
 
-interface CallRow {
-  id: number;
-  call_id: string;
-  direction: 'outgoing' | 'incoming';
-  outcome: HistoryEntry['outcome'];
-  remote_number: string;
-  remote_name: string | null;
-  local_account: string;
-  started_at: number;
-  answered_at: number | null;
-  ended_at: number | null;
-  duration_sec: number | null;
-  end_reason: string | null;
-}
 
-function toEntry(row: CallRow): HistoryEntry {
-  return {
-    id: row.id,
-    callId: row.call_id,
-    direction: row.direction,
-    outcome: row.outcome,
-    remoteNumber: row.remote_number,
-    remoteName: row.remote_name,
-    localAccount: row.local_account,
-    startedAt: row.started_at,
-    answeredAt: row.answered_at,
-    endedAt: row.ended_at,
-    durationSec: row.duration_sec,
-    endReason: row.end_reason,
-  };
-}
 
 export type HistoryService = ReturnType<typeof createHistoryService>;
 

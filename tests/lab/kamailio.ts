@@ -10,6 +10,7 @@
 // Facts borrowed from /work/shared/lab-reference (LAB.md sections 3 and 6); the cfg is
 // tests/lab/kamailio.cfg.template.
 
+import { cleanUpOnExit, spawnWatchdog } from './process-hygiene';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
@@ -104,56 +105,11 @@ const USER_RE = /^[A-Za-z0-9._~+-]{1,64}$/;
 const DOMAIN_RE = /^(?=.{1,64}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
 // ---------------------------------------------------------------------------------------------
-// Process hygiene: Kamailio must never outlive the test process.
-//
-// Kamailio runs in its own process group (detached), so that
+// Process hygiene: Kamailio must never outlive the test process (process-hygiene.ts has the
+// exit hook and the watchdog). Kamailio runs in its own process group (detached), so that
 //  * its SIGTERM handling (it signals its children) can never reach vitest, and
 //  * kill() can SIGKILL the whole group: SIGKILL on the main process alone leaves its ~11
 //    children running, still holding the listening sockets (verified with 5.6.3).
-// Two safety nets for the test process going away:
-//  * process 'exit' -> synchronous SIGKILL of every live group (normal exit, uncaught error);
-//  * a per-lab watchdog `sh` holding a pipe from us: when this process dies for any reason
-//    (even SIGKILL) the pipe hits EOF and the watchdog SIGKILLs the last group it was told
-//    and removes the temp folder.
-
-const liveLabs = new Set<LabImpl>();
-const liveRelays = new Set<MediaRelay>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const lab of liveLabs) lab.emergencyCleanup();
-    for (const relay of liveRelays) relay.emergencyCleanup();
-  });
-}
-
-// $1 = the lab's temp folder. Input lines: a pgid (the running Kamailio), an empty line (none
-// running) or "keep" (don't delete the folder). On EOF: SIGKILL the last group, remove the folder.
-const WATCHDOG_SCRIPT = [
-  'dir=$1; pg=; rmdir=1',
-  'while IFS= read -r l; do',
-  '  case $l in keep) rmdir=0 ;; *) pg=$l ;; esac',
-  'done',
-  '[ -n "$pg" ] && kill -s KILL -- "-$pg" 2>/dev/null',
-  '[ "$rmdir" = 1 ] && [ -n "$dir" ] && rm -rf -- "$dir"',
-  'exit 0',
-].join('\n');
-
-/** A watchdog for `dir` ('' = no folder to remove); see WATCHDOG_SCRIPT. */
-function spawnWatchdog(dir: string): ChildProcess {
-  const wd = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'tsunagu-lab-watchdog', dir], {
-    detached: true, // not in our process group: survives a group-wide signal to the test run
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
-  wd.on('error', () => {});
-  wd.stdin?.on('error', () => {}); // EPIPE if it died: nothing we can do
-  // Neither the process nor the pipe may keep the test process alive.
-  wd.unref();
-  (wd.stdin as unknown as net.Socket | null)?.unref();
-  return wd;
-}
 
 function killGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
@@ -387,6 +343,8 @@ function rtpengineAnswersPing(port: number, timeoutMs: number): Promise<boolean>
 }
 
 class MediaRelay {
+  /** Unregisters from the exit-time cleanup (process-hygiene.ts). */
+  private unregisterExit: (() => void) | undefined;
   readonly ng: string;
   private readonly logPath: string;
   private readonly proc: ChildProcess;
@@ -410,10 +368,9 @@ class MediaRelay {
         onGone();
       });
     });
-    this.watchdog = spawnWatchdog('');
+    this.watchdog = spawnWatchdog('', 'tsunagu-lab-watchdog');
     if (proc.pid !== undefined) this.watchdog.stdin?.write(`${proc.pid}\n`);
-    installExitHook();
-    liveRelays.add(this);
+    this.unregisterExit ??= cleanUpOnExit(this);
   }
 
   static async start(dir: string): Promise<MediaRelay> {
@@ -493,7 +450,8 @@ class MediaRelay {
     const stdin = this.watchdog?.stdin;
     if (stdin && !stdin.destroyed) stdin.end('\n'); // nothing left to kill
     this.watchdog = null;
-    liveRelays.delete(this);
+    this.unregisterExit?.();
+    this.unregisterExit = undefined;
   }
 
   /** Synchronous, for process 'exit'. */
@@ -515,6 +473,8 @@ interface Mailbox {
 }
 
 class LabImpl implements KamailioLab {
+  /** Unregisters from the exit-time cleanup (process-hygiene.ts). */
+  private unregisterExit: (() => void) | undefined;
   readonly domain: string;
   readonly users: readonly LabUser[];
   readonly dir: string;
@@ -596,8 +556,7 @@ class LabImpl implements KamailioLab {
 
   private async doStart(): Promise<void> {
     this.starts++;
-    installExitHook();
-    liveLabs.add(this);
+    this.unregisterExit ??= cleanUpOnExit(this);
 
     // Kamailio's stdout/stderr go straight to a file (also readable after a crash of the test
     // process); log() reads it back. A marker separates the runs of one lab.
@@ -794,7 +753,8 @@ class LabImpl implements KamailioLab {
     } finally {
       this.finalLog = this.log();
       this.closeWatchdog();
-      liveLabs.delete(this);
+      this.unregisterExit?.();
+      this.unregisterExit = undefined;
       const voicemail = this.voicemail;
       this.voicemail = null;
       if (voicemail) (await voicemail.catch(() => null))?.close();
@@ -808,13 +768,14 @@ class LabImpl implements KamailioLab {
     this.disposed = true;
     await this.stop();
     this.closeWatchdog(true);
-    liveLabs.delete(this);
+    this.unregisterExit?.();
+    this.unregisterExit = undefined;
   }
 
   // --- watchdog -----------------------------------------------------------------------------
 
   startWatchdog(): void {
-    this.watchdog = spawnWatchdog(this.dir);
+    this.watchdog = spawnWatchdog(this.dir, 'tsunagu-lab-watchdog');
   }
 
   private tellWatchdog(pgid: string): void {

@@ -22,6 +22,7 @@
 // interpreter without the radicale module), in its own process group, SIGKILLed on process
 // exit and by a watchdog shell if the test process dies (the same scheme as kamailio.ts).
 
+import { cleanUpOnExit, spawnWatchdog } from './process-hygiene';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, accessSync, constants as fsConstants } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
@@ -116,43 +117,9 @@ const UID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/;
 const PASSWORD_RE = /^[\x21-\x7e]{1,128}$/;
 
 // ---------------------------------------------------------------------------------------------
-// Process hygiene (see kamailio.ts for the reasoning).
+// Process hygiene: Radicale runs in its own process group; process-hygiene.ts has the exit hook
+// and the watchdog that make sure it never outlives the test process.
 
-const liveLabs = new Set<LabImpl>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const lab of liveLabs) lab.emergencyCleanup();
-  });
-}
-
-// $1 = the lab's temp folder. Input lines: a pgid, an empty line (none running) or "keep"
-// (don't delete the folder). On EOF (the test process is gone, however it died, or the lab
-// was disposed): SIGKILL the last group, remove the folder.
-const WATCHDOG_SCRIPT = [
-  'dir=$1; pg=; rmdir=1',
-  'while IFS= read -r l; do',
-  '  case $l in keep) rmdir=0 ;; *) pg=$l ;; esac',
-  'done',
-  '[ -n "$pg" ] && kill -s KILL -- "-$pg" 2>/dev/null',
-  '[ "$rmdir" = 1 ] && [ -n "$dir" ] && rm -rf -- "$dir"',
-  'exit 0',
-].join('\n');
-
-function spawnWatchdog(dir: string): ChildProcess {
-  const wd = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'tsunagu-radicale-watchdog', dir], {
-    detached: true,
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
-  wd.on('error', () => {});
-  wd.stdin?.on('error', () => {});
-  wd.unref();
-  (wd.stdin as unknown as net.Socket | null)?.unref();
-  return wd;
-}
 
 function killGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
@@ -276,6 +243,8 @@ const PROPPATCH_BODY = (displayName: string) =>
 // ---------------------------------------------------------------------------------------------
 
 class LabImpl implements RadicaleLab {
+  /** Unregisters from the exit-time cleanup (process-hygiene.ts). */
+  private unregisterExit: (() => void) | undefined;
   readonly baseUrl: string;
   readonly host: string;
   readonly port: number;
@@ -397,8 +366,7 @@ class LabImpl implements RadicaleLab {
   }
 
   async start(): Promise<void> {
-    installExitHook();
-    liveLabs.add(this);
+    this.unregisterExit ??= cleanUpOnExit(this);
     const fd = openSync(this.logPath, 'a');
     let child: ChildProcess;
     try {
@@ -487,7 +455,8 @@ class LabImpl implements RadicaleLab {
     } finally {
       this.finalLog = this.log();
       this.closeWatchdog();
-      liveLabs.delete(this);
+      this.unregisterExit?.();
+      this.unregisterExit = undefined;
       await rm(this.dir, { recursive: true, force: true });
     }
   }
@@ -497,7 +466,8 @@ class LabImpl implements RadicaleLab {
     this.disposed = true;
     await this.kill();
     this.closeWatchdog(true);
-    liveLabs.delete(this);
+    this.unregisterExit?.();
+    this.unregisterExit = undefined;
   }
 
   private closeWatchdog(keepDir = false): void {
@@ -508,7 +478,7 @@ class LabImpl implements RadicaleLab {
   }
 
   startWatchdog(): void {
-    this.watchdog = spawnWatchdog(this.dir);
+    this.watchdog = spawnWatchdog(this.dir, 'tsunagu-radicale-watchdog');
   }
 
   private tellWatchdog(pgid: string): void {
