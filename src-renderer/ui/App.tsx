@@ -91,7 +91,9 @@ export function App(props: { bridge: TsunaguApi; controller: PhoneController; in
       <main className="content">
         {shownTab === 'phone' && (
           <div className="phone-tab">
-            <PhonePanel controller={controller} view={view} dialInput={dialInput} setDialInput={setDialInput} selectedLine={view.selectedLine === null ? null : (settings?.callButtons.lines[view.selectedLine]?.label ?? null)} />
+            <PhonePanel controller={controller} view={view} dialInput={dialInput} setDialInput={setDialInput} selectedLine={view.selectedLine === null ? null : (settings?.callButtons.lines[view.selectedLine]?.label ?? null)}
+              ownLine={settings?.account?.user ?? null}
+            />
             {settings && view.configured && <LinePad controller={controller} view={view} buttons={settings.callButtons} />}
           </div>
         )}

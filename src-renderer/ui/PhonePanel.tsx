@@ -12,6 +12,8 @@ interface Props {
   setDialInput: (value: string) => void;
   /** The line chosen on the line pad, shown while dialling (null: the default line). */
   selectedLine: string | null;
+  /** Our own extension: the line a waiting call rings on (着信先). */
+  ownLine: string | null;
 }
 
 /** The status word users know for a line: 保留中 only once the far end accepted the hold. */
@@ -34,7 +36,7 @@ function LineAudio({ stream, testId }: { stream: MediaStream | null; testId: str
   return <audio ref={ref} autoPlay data-testid={testId} />;
 }
 
-export function PhonePanel({ controller, view, dialInput, setDialInput, selectedLine }: Props) {
+export function PhonePanel({ controller, view, dialInput, setDialInput, selectedLine, ownLine }: Props) {
   const { t } = useTranslation();
   const inputRef = useRef<HTMLInputElement>(null);
   const ringerRef = useRef<Ringer | null>(null);
@@ -147,6 +149,11 @@ export function PhonePanel({ controller, view, dialInput, setDialInput, selected
           <span className="waiting-title">{t('call.waiting')}</span>
           <span className="waiting-name" data-testid="waiting-name">{lineLabel(view.waiting, t('call.unknownCaller'))}</span>
           {view.waiting.info.remoteNumber && <span className="waiting-number">{view.waiting.info.remoteNumber}</span>}
+          {ownLine && (
+            <span className="waiting-line" data-testid="waiting-line">
+              {t('call.calledLine', { line: ownLine })}
+            </span>
+          )}
           <button type="button" className="action answer" data-testid="waiting-answer" onClick={() => void controller.answer(view.waiting?.info.id)}>
             {t('actions.answer')}
           </button>

@@ -198,6 +198,7 @@ test.describe('call waiting', () => {
     await dial(second.page, '1008');
     await expect(me.page.getByTestId('waiting-call')).toBeVisible();
     await expect(me.page.getByTestId('waiting-name')).toHaveText('1009');
+    await expect(me.page.getByTestId('waiting-line')).toHaveText('着信先: 1008');
     await expect(status(me)).toHaveText('通話中');
     // The OS notification is raised for the waiting call too.
     await expect.poll(() => me.desktop.notifications.filter((n) => JSON.stringify(n.content).includes('1009')).length).toBeGreaterThan(0);

@@ -1,4 +1,4 @@
-import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { openDatabase } from '../../../src-main/db/database';
 import { migrate } from '../../../src-main/db/migrate';
 import { migrations } from '../../../src-main/db/migrations';
 import { ServiceError } from '../../../src-main/support/service-error';
+import { recording } from '../../support/recording-db';
 import { makeTempDir } from '../../support/temp-dir';
 
 let temp: ReturnType<typeof makeTempDir>;
@@ -221,36 +222,6 @@ describe('search key', () => {
 
 describe('search query plans', () => {
   /** The database, with every statement the service prepares logged with its parameters when run. */
-  function recording(db: Database): { db: Database; log: { sql: string; params: unknown[] }[] } {
-    const log: { sql: string; params: unknown[] }[] = [];
-    const wrap = (sql: string, statement: Statement): Statement =>
-      new Proxy(statement, {
-        get(target, property, receiver) {
-          const value: unknown = Reflect.get(target, property, target);
-          if (property === 'all' || property === 'get') {
-            return (...params: unknown[]) => {
-              log.push({ sql, params });
-              return (value as (...args: unknown[]) => unknown).apply(target, params);
-            };
-          }
-          if (property === 'pluck') {
-            return (...args: unknown[]) => {
-              (value as (...a: unknown[]) => unknown).apply(target, args);
-              return receiver;
-            };
-          }
-          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-        },
-      });
-    const proxy = new Proxy(db, {
-      get(target, property) {
-        if (property === 'prepare') return (sql: string) => wrap(sql, target.prepare(sql));
-        const value: unknown = Reflect.get(target, property, target);
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    });
-    return { db: proxy, log };
-  }
 
   // Without statistics is the state after a big import until the next start-up's PRAGMA
   // optimize: the plans must not depend on them.

@@ -1,4 +1,4 @@
-import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
 import fc from 'fast-check';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ import {
   type ParsedHistoryQuery,
 } from '../../../src-main/history/history-query';
 import { ServiceError } from '../../../src-main/support/service-error';
+import { recording, type Executed } from '../../support/recording-db';
 import { makeTempDir } from '../../support/temp-dir';
 
 let temp: ReturnType<typeof makeTempDir>;
@@ -582,41 +583,6 @@ describe('pagination (property)', () => {
 // Query plans: the statements the engine really runs, with their parameters, recorded through a
 // thin proxy, then EXPLAIN QUERY PLAN'd.
 
-interface Executed {
-  sql: string;
-  params: unknown[];
-}
-
-function recording(db: Database): { db: Database; log: Executed[] } {
-  const log: Executed[] = [];
-  const wrap = (sql: string, statement: Statement): Statement =>
-    new Proxy(statement, {
-      get(target, property, receiver) {
-        const value: unknown = Reflect.get(target, property, target);
-        if (property === 'all' || property === 'get') {
-          return (...params: unknown[]) => {
-            log.push({ sql, params });
-            return (value as (...args: unknown[]) => unknown).apply(target, params);
-          };
-        }
-        if (property === 'pluck') {
-          return (...args: unknown[]) => {
-            (value as (...a: unknown[]) => unknown).apply(target, args);
-            return receiver;
-          };
-        }
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    });
-  const proxy = new Proxy(db, {
-    get(target, property) {
-      if (property === 'prepare') return (sql: string) => wrap(sql, target.prepare(sql));
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-  return { db: proxy, log };
-}
 
 interface PlanRow {
   id: number;
