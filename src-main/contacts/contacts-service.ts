@@ -1,3 +1,4 @@
+import { groupNumbers } from '../support/group-numbers';
 import type { Database } from 'better-sqlite3';
 import type { Contact, ContactInput, ContactSummary } from '../../src-preload/contract';
 import { ServiceError, type Clock } from '../support/service-error';
@@ -152,12 +153,7 @@ export function createContactsService(db: Database, clock: Clock) {
 
   function withNumbers(rows: (Omit<ContactRow, 'email' | 'notes' | 'photo' | 'updated_at'> & { has_photo: 0 | 1 })[]): ContactSummary[] {
     if (rows.length === 0) return [];
-    const numbers = new Map<number, { label: string; number: string }[]>();
-    for (const n of numbersOfMany.all(JSON.stringify(rows.map((r) => r.id))) as NumberRow[]) {
-      const list = numbers.get(n.contact_id) ?? [];
-      list.push({ label: n.label, number: n.number });
-      numbers.set(n.contact_id, list);
-    }
+    const numbers = groupNumbers(numbersOfMany.all(JSON.stringify(rows.map((r) => r.id))) as NumberRow[], (n) => n.contact_id);
     return rows.map((r) => ({
       id: r.id,
       name: r.name,

@@ -17,6 +17,7 @@
 // A card the server sends that cannot be used (larger than the cap, unreadable) is skipped and
 // reported; the version already cached, if any, stays.
 
+import { groupNumbers } from '../support/group-numbers';
 import type { Database } from 'better-sqlite3';
 import type { ContactInput } from '../../src-preload/contract';
 import { foldForSearch } from '../contacts/kana';
@@ -446,12 +447,7 @@ export function createWebPhonebookService(deps: WebPhonebookDeps) {
 
   function summaries(rows: CardSummaryRow[]): WebContactSummary[] {
     if (rows.length === 0) return [];
-    const numbers = new Map<number, { label: string; number: string }[]>();
-    for (const n of numbersOfMany.all(JSON.stringify(rows.map((r) => r.id))) as { card_id: number; label: string; number: string }[]) {
-      const list = numbers.get(n.card_id) ?? [];
-      list.push({ label: n.label, number: n.number });
-      numbers.set(n.card_id, list);
-    }
+    const numbers = groupNumbers(numbersOfMany.all(JSON.stringify(rows.map((r) => r.id))) as { card_id: number; label: string; number: string }[], (n) => n.card_id);
     return rows.map((r) => ({
       id: r.id,
       name: r.name,

@@ -274,8 +274,7 @@ export class PhoneController {
    */
   dial(target: string): Promise<void> {
     return this.act(async () => {
-      await this.holdActive();
-      await this.engine.dial(target, this.lineOptions());
+      await this.placeCall(target);
     });
   }
 
@@ -334,8 +333,7 @@ export class PhoneController {
     const ringing = this.view.lamps[extension]?.dialogs.find((dialog) => dialog.state !== 'confirmed' && dialog.direction !== 'initiator');
     const caller = userPart(ringing?.remoteIdentity ?? null);
     return this.act(async () => {
-      await this.holdActive();
-      const id = await this.engine.dial(prefix + extension, this.lineOptions());
+      const id = await this.placeCall(prefix + extension);
       if (caller === null) return;
       this.patchLine(id, { pickedUpFrom: caller });
       const found = await this.bridge.contacts.lookup(caller);
@@ -504,6 +502,12 @@ export class PhoneController {
         this.update({ focusDialerRequests: this.view.focusDialerRequests + 1 });
         break;
     }
+  }
+
+  /** A new call on the chosen line, after holding the call the user is on; returns its id. */
+  private async placeCall(target: string): Promise<string> {
+    await this.holdActive();
+    return this.engine.dial(target, this.lineOptions());
   }
 
   /** Holds the call the user is talking on (if any, and not `except`), and waits for it. */
