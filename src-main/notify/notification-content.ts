@@ -75,7 +75,9 @@ const WHITESPACE = /[\s\u0085\u2028\u2029]+/gu;
  * text, soft hyphens and the invisible tag block (U+E0000–E007F) used to smuggle text past a
  * reader. Plus U+FFFE/U+FFFF, which are not allowed in XML.
  */
-const INVISIBLE = /[\p{Cc}\p{Cf}\uFFFE\uFFFF]/gu;
+// U+2060–206F as a whole: its unassigned code points (e.g. U+2065) are not Cf, yet render as
+// nothing too.
+const INVISIBLE = /[\p{Cc}\p{Cf}\u2060-\u206F\uFFFE\uFFFF]/gu;
 /** A surrogate without its partner: not valid UTF-16, so not encodable for the OS or XML. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const ELLIPSIS = '…';
