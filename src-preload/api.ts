@@ -69,6 +69,17 @@ export function createTsunaguApi(transport: BridgeTransport) {
       chooseImport: () => call('tsunagu:contacts:import-choose', undefined),
       applyImport: (token: string) => call('tsunagu:contacts:import-apply', { token }),
       export: (format: RequestOf<'tsunagu:contacts:export'>['format']) => call('tsunagu:contacts:export', { format }),
+      /** Starts main's lookup chain for a ringing call; answers arrive through onCallerIdentified. */
+      identifyCaller: (callId: string, number: string) => call('tsunagu:contacts:identify-caller', { callId, number }),
+    }),
+    webPhonebook: Object.freeze({
+      save: (input: RequestOf<'tsunagu:webphonebook:save'>) => call('tsunagu:webphonebook:save', input),
+      test: (input: RequestOf<'tsunagu:webphonebook:test'>) => call('tsunagu:webphonebook:test', input),
+      chooseCaCertificate: () => call('tsunagu:webphonebook:choose-ca-cert', undefined),
+      syncNow: () => call('tsunagu:webphonebook:sync', undefined),
+      state: () => call('tsunagu:webphonebook:state', undefined),
+      search: (query: string, limit = 100) => call('tsunagu:webphonebook:search', { query, limit }),
+      openPage: () => call('tsunagu:webphonebook:open-page', undefined),
     }),
     app: Object.freeze({
       /** Call once the page has subscribed to events; main then delivers what it queued. */
@@ -94,6 +105,10 @@ export function createTsunaguApi(transport: BridgeTransport) {
       subscribe('tsunagu:event:call-command', listener),
     onDesktopStatus: (listener: (status: EventPayloadOf<'tsunagu:event:desktop-status'>) => void) =>
       subscribe('tsunagu:event:desktop-status', listener),
+    onCallerIdentified: (listener: (identity: EventPayloadOf<'tsunagu:event:caller-identified'>) => void) =>
+      subscribe('tsunagu:event:caller-identified', listener),
+    onWebPhonebookState: (listener: (state: EventPayloadOf<'tsunagu:event:web-phonebook-state'>) => void) =>
+      subscribe('tsunagu:event:web-phonebook-state', listener),
     onConnectivityCheck: (listener: (check: EventPayloadOf<'tsunagu:event:connectivity-check'>) => void) =>
       subscribe('tsunagu:event:connectivity-check', listener),
   });

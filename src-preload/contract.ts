@@ -193,6 +193,158 @@ export const DEFAULT_CALL_BUTTONS: CallButtons = {
   voicemail: { startPrefix: '*71', stop: '*72', statusPrefix: '*73' },
 };
 
+// ---------------------------------------------------------------------------------------------
+// The web phonebook (Web電話帳): a company CardDAV server, cached in main.
+
+/** `https://…` (validated by URL); plain `http://` only on loopback (a test lab, a local relay). */
+const HttpsUrl = (allowLoopbackHttp: boolean) =>
+  z
+    .string()
+    .trim()
+    .max(2048)
+    .refine((value) => {
+      if (value === '') return true;
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        return false;
+      }
+      if (url.username || url.password) return false;
+      if (url.protocol === 'https:') return true;
+      return allowLoopbackHttp && url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
+    }, 'validation.httpsUrl');
+
+/** host[:port][/path] as the NTT app asks for it; the scheme comes from the SSL switch. */
+const WebServerAddress = z
+  .string()
+  .trim()
+  .max(512, 'validation.tooLong')
+  .regex(/^$|^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?(?:\/[^\s?#\\]*)?$/, 'validation.webServer');
+
+const PEM_CERTIFICATE = /^\s*-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----\s*$/;
+
+/** The host part of host[:port][/path], IPv6 literals with their brackets ('[::1]'). */
+function serverHost(server: string): string {
+  return server.startsWith('[') ? server.replace(/\].*$/, ']') : server.replace(/[:/].*$/, '');
+}
+
+export const WebPhonebookSettings = z
+  .strictObject({
+    enabled: z.boolean(),
+    loginId: PlainText(128),
+    server: WebServerAddress,
+    ssl: z.boolean(),
+    /** PEM of a private root (or the server's own certificate) trusted for THIS server only;
+     *  certificate checking is never turned off. '' = the system's roots. */
+    caCertPem: z.string().max(65_536, 'validation.tooLong').refine((v) => v === '' || PEM_CERTIFICATE.test(v), 'validation.caCert'),
+    /** The certificate's subject, shown beside the file button. */
+    caCertSubject: z.string().max(512),
+    /** Address books to sync (URLs); empty = all of them. */
+    addressBooks: z.array(z.string().max(2048)).max(50),
+    /** Minutes between background syncs; 0 = only on demand. */
+    syncIntervalMin: z.number().int().min(0, 'validation.syncInterval').max(1440, 'validation.syncInterval'),
+    /** The company web phonebook page the 電話帳／履歴 button opens (https only). */
+    webPageUrl: HttpsUrl(false),
+    /** Where ended calls are POSTed (発着信履歴のクラウド管理); '' = not uploaded. */
+    uploadUrl: HttpsUrl(true),
+  })
+  .superRefine((value, ctx) => {
+    if (!value.enabled) return;
+    if (value.server === '') ctx.addIssue({ code: 'custom', path: ['server'], message: 'validation.required' });
+    if (value.loginId === '') ctx.addIssue({ code: 'custom', path: ['loginId'], message: 'validation.required' });
+    // Basic credentials and the company's address book must not cross a network in clear;
+    // SSL off is for a server on this machine only (a lab, a local relay).
+    if (!value.ssl && value.server !== '' && !LOOPBACK_HOSTS.has(serverHost(value.server))) {
+      ctx.addIssue({ code: 'custom', path: ['ssl'], message: 'validation.webSslRequired' });
+    }
+  });
+export type WebPhonebookSettings = z.infer<typeof WebPhonebookSettings>;
+
+export const DEFAULT_WEB_PHONEBOOK: WebPhonebookSettings = {
+  enabled: false,
+  loginId: '',
+  server: '',
+  ssl: true,
+  caCertPem: '',
+  caCertSubject: '',
+  addressBooks: [],
+  syncIntervalMin: 60,
+  webPageUrl: '',
+  uploadUrl: '',
+};
+
+export const WebPhonebookInput = z.strictObject({
+  settings: WebPhonebookSettings,
+  /** Omitted: keep the stored password (only for the same server and login ID). */
+  password: z.string().max(256).optional(),
+});
+export type WebPhonebookInput = z.input<typeof WebPhonebookInput>;
+
+export const WebPhonebookErrorCode = z.enum(['invalid-config', 'auth', 'server-not-found', 'unreachable', 'tls', 'not-carddav', 'timeout', 'bad-response', 'server-error', 'no-password']);
+
+export const WebPhonebookErrorView = z.strictObject({
+  code: WebPhonebookErrorCode,
+  status: z.number().int().nullable(),
+  /** For 'tls': the subject of the certificate the server presented. */
+  certificateSubject: z.string().max(512).nullable(),
+});
+export type WebPhonebookErrorView = z.infer<typeof WebPhonebookErrorView>;
+
+export const WebConnectionResult = z.discriminatedUnion('ok', [
+  z.strictObject({ ok: z.literal(true), addressBooks: z.array(z.strictObject({ url: z.string().max(2048), displayName: z.string().max(256) })).max(200) }),
+  z.strictObject({ ok: z.literal(false), error: WebPhonebookErrorView }),
+]);
+export type WebConnectionResult = z.infer<typeof WebConnectionResult>;
+
+export const WebSyncState = z.strictObject({
+  enabled: z.boolean(),
+  syncing: z.boolean(),
+  progress: z
+    .strictObject({ phase: z.enum(['discover', 'list', 'fetch', 'done']), addressBook: z.string().max(256).nullable(), done: z.number().int(), total: z.number().int() })
+    .nullable(),
+  last: z
+    .strictObject({
+      at: z.number().int(),
+      ok: z.boolean(),
+      added: z.number().int(),
+      updated: z.number().int(),
+      deleted: z.number().int(),
+      skipped: z.number().int(),
+      error: WebPhonebookErrorView.nullable(),
+    })
+    .nullable(),
+  cards: z.number().int(),
+  addressBooks: z.array(z.strictObject({ displayName: z.string().max(256), cards: z.number().int(), syncedAt: z.number().int().nullable() })).max(200),
+  nextSyncAt: z.number().int().nullable(),
+  /** History records waiting for upload (0 when upload is off). */
+  uploadPending: z.number().int(),
+});
+export type WebSyncState = z.infer<typeof WebSyncState>;
+
+export const WebContactSummary = z.strictObject({
+  id: z.number().int(),
+  name: z.string(),
+  kana: z.string(),
+  company: z.string(),
+  department: z.string(),
+  hasPhoto: z.boolean(),
+  addressBook: z.string(),
+  numbers: z.array(z.strictObject({ label: z.string(), number: z.string() })),
+});
+export type WebContactSummary = z.infer<typeof WebContactSummary>;
+
+/** Who is calling, as found by main's lookup chain (personal phonebook → web cache → server). */
+export const CallerIdentity = z.strictObject({
+  callId: z.uuid(),
+  source: z.enum(['personal', 'web']),
+  name: z.string().max(256),
+  company: z.string().max(256),
+  /** A data: URL; null until (or unless) a photo is known. */
+  photo: z.string().max(2_000_000).nullable(),
+});
+export type CallerIdentity = z.infer<typeof CallerIdentity>;
+
 export const SettingsView = z.strictObject({
   account: AccountSettings.nullable(),
   hasPassword: z.boolean(),
@@ -209,6 +361,8 @@ export const SettingsView = z.strictObject({
   recoveredFromCorruptFile: z.boolean(),
   desktop: DesktopPreferences,
   callButtons: CallButtons,
+  webPhonebook: WebPhonebookSettings,
+  hasWebPhonebookPassword: z.boolean(),
 });
 export type SettingsView = z.infer<typeof SettingsView>;
 
@@ -467,6 +621,20 @@ export const invokeContract = {
   'tsunagu:contacts:export': { request: z.strictObject({ format: ExportFormat }), response: z.strictObject({ saved: z.boolean(), count: z.number().int() }) },
   /** Who is calling: the stored contact for a remote number (SIP user part, tel: URI, digits). */
   'tsunagu:contacts:lookup': { request: z.strictObject({ number: z.string().max(512) }), response: ContactMatch.nullable() },
+  /** An incoming call rings: main runs the lookup chain and answers with caller-identified
+   *  events (name first, then the photo) as each source answers. Never delays the ring. */
+  'tsunagu:contacts:identify-caller': { request: z.strictObject({ callId: CallId, number: z.string().max(512) }), response: z.undefined() },
+  'tsunagu:webphonebook:save': { request: WebPhonebookInput, response: SettingsView },
+  /** The 接続 button: discovery with the typed settings (not saved). */
+  'tsunagu:webphonebook:test': { request: WebPhonebookInput, response: WebConnectionResult },
+  /** Main shows the open dialog for a CA certificate file and checks it; null if cancelled. */
+  'tsunagu:webphonebook:choose-ca-cert': { request: z.undefined(), response: z.strictObject({ pem: z.string(), subject: z.string() }).nullable() },
+  /** Sync now; answers when it has finished (progress arrives as web-phonebook-state events). */
+  'tsunagu:webphonebook:sync': { request: z.undefined(), response: WebSyncState },
+  'tsunagu:webphonebook:state': { request: z.undefined(), response: WebSyncState },
+  'tsunagu:webphonebook:search': { request: z.strictObject({ query: z.string().max(128), limit: z.number().int().min(1).max(500) }), response: z.array(WebContactSummary) },
+  /** The 電話帳／履歴 button: the configured page in the default browser. */
+  'tsunagu:webphonebook:open-page': { request: z.undefined(), response: z.strictObject({ opened: z.boolean() }) },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
 
 /** Main → renderer notifications. */
@@ -477,6 +645,8 @@ export const eventContract = {
   'tsunagu:event:desktop-status': DesktopStatus,
   /** The OS resumed from sleep or the screen was unlocked: the network may have changed. */
   'tsunagu:event:connectivity-check': z.strictObject({ cause: z.enum(['resume', 'unlock']) }),
+  'tsunagu:event:caller-identified': CallerIdentity,
+  'tsunagu:event:web-phonebook-state': WebSyncState,
 } as const satisfies Record<string, z.ZodType>;
 
 export type InvokeChannel = keyof typeof invokeContract;
@@ -510,6 +680,8 @@ export const BridgeErrorCode = z.enum([
   'file-error',
   /** Some names cannot be written in Shift_JIS: export as UTF-8 instead. */
   'unencodable',
+  /** The chosen file is not a PEM/DER X.509 certificate. */
+  'invalid-certificate',
   'internal',
 ]);
 export type BridgeErrorCode = z.infer<typeof BridgeErrorCode>;

@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveUiLanguage } from '../../src-preload/language';
+import { createCallerIdentification } from '../contacts/caller-identification';
 import { createContactsService } from '../contacts/contacts-service';
 import { createContactsTransfer } from '../contacts/contacts-transfer';
 import { openDatabase } from '../db/database';
@@ -17,6 +19,8 @@ import { openSettings } from '../settings/open-settings';
 import { createSettingsService, type SecretCipher, type SettingsDocument } from '../settings/settings-service';
 import type { Logger } from '../support/log';
 import type { Clock } from '../support/service-error';
+import { createWebPhonebookManager, type Timers } from '../webphonebook/web-phonebook-manager';
+import { createWebPhonebookService, type WebPhonebookDeps } from '../webphonebook/web-phonebook-service';
 
 export const SETTINGS_FILE_NAME = 'settings.json';
 export const DATABASE_FILE_NAME = 'tsunagu.sqlite';
@@ -35,6 +39,11 @@ export interface MainServicesDeps {
   /** Tray, notifications, shortcuts, window: Electron in the app, recorders in e2e tests. */
   desktop: DesktopPorts;
   platform: string;
+  /** Tests shorten timeouts or observe requests of the CardDAV client. */
+  webPhonebookClient?: WebPhonebookDeps['clientOptions'];
+  /** Timers of the background sync (tests use fake ones); and its first delay. */
+  webPhonebookTimers?: Timers;
+  webPhonebookStartDelayMs?: number;
 }
 
 /**
@@ -93,6 +102,33 @@ export function createMainServices(deps: MainServicesDeps) {
         ? { importTitle: '電話帳のインポート', exportTitle: '電話帳のエクスポート', csv: 'CSV ファイル', vcard: 'vCard ファイル' }
         : { importTitle: 'Import contacts', exportTitle: 'Export contacts', csv: 'CSV file', vcard: 'vCard file' },
   });
+  const webPhonebook = createWebPhonebookManager({
+    service: createWebPhonebookService({ db, clock: deps.clock, log: deps.log, ...(deps.webPhonebookClient ? { clientOptions: deps.webPhonebookClient } : {}) }),
+    settings,
+    clock: deps.clock,
+    log: deps.log,
+    publish: (state) => events.send('tsunagu:event:web-phonebook-state', state),
+    openExternal: (url) => deps.desktop.openExternal(url),
+    chooseCertificateFile: () =>
+      deps.desktop.chooseFileToOpen(
+        language() === 'ja'
+          ? { title: 'CA証明書ファイルの選択', filters: [{ name: '証明書', extensions: ['pem', 'crt', 'cer', 'der'] }] }
+          : { title: 'Choose a CA certificate', filters: [{ name: 'Certificate', extensions: ['pem', 'crt', 'cer', 'der'] }] },
+      ),
+    readFile: (path) => readFile(path),
+    ...(deps.webPhonebookTimers ? { timers: deps.webPhonebookTimers } : {}),
+    ...(deps.webPhonebookStartDelayMs !== undefined ? { startDelayMs: deps.webPhonebookStartDelayMs } : {}),
+  });
+  const callers = createCallerIdentification({
+    personal: (number) => {
+      const found = contacts.lookup(number);
+      return found ? { name: found.name, company: '', photo: found.photo } : null;
+    },
+    web: webPhonebook,
+    send: events.send,
+    onIdentified: (callId, name) => alerts.callerIdentified(callId, name),
+    log: deps.log,
+  });
   const shortcuts = createShortcutService({ ports: deps.desktop, send: events.send, showWindow: () => deps.desktop.showWindow() });
   history.onCallEnded((ended) => alerts.callEnded(ended));
 
@@ -122,6 +158,8 @@ export function createMainServices(deps: MainServicesDeps) {
       contacts,
       transfer,
       historyQuery,
+      webPhonebook,
+      callers,
       exportHistory: (query) =>
         exportHistoryToFile(
           { engine: historyQuery, ports: deps.desktop, ...(language() === 'ja' ? { title: '履歴の書き出し', fileType: 'CSV ファイル' } : { title: 'Export history', fileType: 'CSV file' }) },
@@ -132,9 +170,12 @@ export function createMainServices(deps: MainServicesDeps) {
     log: deps.log,
   });
 
+  webPhonebook.start();
+
   return {
     settings,
     history,
+    webPhonebook,
     contacts,
     links,
     alerts,
@@ -147,6 +188,7 @@ export function createMainServices(deps: MainServicesDeps) {
       events.send('tsunagu:event:connectivity-check', { cause });
     },
     close(): void {
+      webPhonebook.stop();
       db.close();
     },
   };

@@ -28,7 +28,10 @@ export type CallAlerts = ReturnType<typeof createCallAlerts>;
 export function createCallAlerts(deps: CallAlertsDeps) {
   let status: PhoneStatus | null = null;
   let missed = 0;
-  let ringing: { callId: string; handle: NotificationHandle } | null = null;
+  let ringing: { callId: string; handle: NotificationHandle; shownName: string | null } | null = null;
+  // Names the lookup chain found after the ring began (web phonebook), by call id. Bounded: only
+  // the last few calls matter (the ringing one and the one just missed).
+  const identified = new Map<string, string>();
   let lastTray: TrayPresentation | null = null;
 
   function refreshTray(): void {
@@ -48,6 +51,27 @@ export function createCallAlerts(deps: CallAlertsDeps) {
     deps.send('tsunagu:event:call-command', { command, callId });
   }
 
+  /** Stored names win over what the caller claims about themselves. */
+  function callerName(callId: string, number: string, claimed: string | null): string | null {
+    return deps.contactName(number) ?? identified.get(callId) ?? claimed;
+  }
+
+  function showRinging(call: NonNullable<PhoneStatus['call']>): void {
+    const shownName = callerName(call.callId, call.remoteNumber, call.remoteName);
+    const content = incomingCallNotification(
+      { callerName: shownName, callerNumber: call.remoteNumber, calledLine: call.calledLine, callId: call.callId },
+      deps.platform,
+      deps.language(),
+    );
+    const callId = call.callId;
+    const handle = deps.ports.notify(content, {
+      click: () => deps.ports.showWindow(),
+      // Actions in the order notification-content builds them: 応答, 拒否.
+      action: (index) => command(index === 0 ? 'answer' : 'reject', callId),
+    });
+    ringing = { callId, handle, shownName };
+  }
+
   function closeRinging(): void {
     ringing?.handle.close();
     ringing = null;
@@ -59,21 +83,24 @@ export function createCallAlerts(deps: CallAlertsDeps) {
       const call = next.phase === 'ringing' && next.call?.direction === 'incoming' ? next.call : null;
       if (ringing && ringing.callId !== call?.callId) closeRinging();
       if (call && !ringing) {
-        const content = incomingCallNotification(
-          { callerName: deps.contactName(call.remoteNumber) ?? call.remoteName, callerNumber: call.remoteNumber, calledLine: call.calledLine, callId: call.callId },
-          deps.platform,
-          deps.language(),
-        );
-        const callId = call.callId;
-        const handle = deps.ports.notify(content, {
-          click: () => deps.ports.showWindow(),
-          // Actions in the order notification-content builds them: 応答, 拒否.
-          action: (index) => command(index === 0 ? 'answer' : 'reject', callId),
-        });
-        ringing = { callId, handle };
+        showRinging(call);
         if (deps.bringToFrontOnRing()) deps.ports.showWindow();
       }
       refreshTray();
+    },
+
+    /**
+     * The lookup chain found who is calling after the ring began (web phonebook cache or
+     * server). A notification still showing the bare number is replaced by one with the name
+     * (silent, like every incoming notification: the app rings by itself).
+     */
+    callerIdentified(callId: string, name: string): void {
+      identified.set(callId, name);
+      while (identified.size > 8) identified.delete(identified.keys().next().value as string);
+      const call = status?.phase === 'ringing' && status.call?.callId === callId ? status.call : null;
+      if (!call || !ringing || ringing.callId !== callId || ringing.shownName === callerName(call.callId, call.remoteNumber, call.remoteName)) return;
+      closeRinging();
+      showRinging(call);
     },
 
     callEnded(ended: CallEnded): void {
@@ -83,7 +110,7 @@ export function createCallAlerts(deps: CallAlertsDeps) {
       const entry = deps.history.get(ended.callId);
       deps.ports.notify(
         missedCallNotification(
-          { callerName: (entry && deps.contactName(entry.remoteNumber)) ?? entry?.remoteName ?? null, callerNumber: entry?.remoteNumber ?? '', calledLine: entry?.localAccount ?? null, callId: ended.callId, count: missed },
+          { callerName: (entry && callerName(ended.callId, entry.remoteNumber, entry.remoteName)) ?? null, callerNumber: entry?.remoteNumber ?? '', calledLine: entry?.localAccount ?? null, callId: ended.callId, count: missed },
           deps.platform,
           deps.language(),
         ),

@@ -23,6 +23,8 @@ export interface DesktopPorts {
   /** The OS open/save dialogs: the user, not the page, chooses which file main reads or writes. */
   chooseFileToOpen(options: FileDialogOptions): Promise<string | null>;
   chooseFileToSave(options: FileDialogOptions & { defaultName: string }): Promise<string | null>;
+  /** Opens an https page in the default browser (the caller has validated it). */
+  openExternal(url: string): Promise<void>;
 }
 
 export interface FileDialogOptions {

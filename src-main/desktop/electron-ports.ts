@@ -1,4 +1,4 @@
-import { app, dialog, globalShortcut, Menu, nativeImage, Notification, Tray, type BrowserWindow } from 'electron';
+import { app, dialog, globalShortcut, Menu, nativeImage, Notification, shell, Tray, type BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import type { TrayPresentation } from '../tray/tray-presentation';
 import type { DesktopPorts } from './desktop-ports';
@@ -105,6 +105,8 @@ export function createElectronPorts(deps: ElectronPortsDeps): DesktopPorts {
       const result = window ? await dialog.showSaveDialog(window, dialogOptions) : await dialog.showSaveDialog(dialogOptions);
       return result.canceled ? null : (result.filePath ?? null);
     },
+    // Only https pages reach here (web-phonebook-manager checks the saved URL first).
+    openExternal: (url) => shell.openExternal(url),
     setOpenAtLogin: (open) => {
       // Started at login, the phone goes straight to the tray: see window-behaviour.ts.
       app.setLoginItemSettings({ openAtLogin: open, args: ['--start-minimized'] });

@@ -1,3 +1,4 @@
+import type { CallerIdentification } from '../contacts/caller-identification';
 import type { ContactsService } from '../contacts/contacts-service';
 import type { ContactsTransfer } from '../contacts/contacts-transfer';
 import type { CallAlerts } from '../desktop/call-alerts';
@@ -6,6 +7,7 @@ import type { HistoryQueryEngine } from '../history/history-query';
 import type { HistoryService } from '../history/history-service';
 import type { LinkRouter } from '../protocol/link-router';
 import type { SettingsService } from '../settings/settings-service';
+import type { WebPhonebookManager } from '../webphonebook/web-phonebook-manager';
 import type { InvokeHandlers } from './dispatcher';
 
 export interface HandlerServices {
@@ -17,12 +19,14 @@ export interface HandlerServices {
   contacts: ContactsService;
   transfer: ContactsTransfer;
   historyQuery: HistoryQueryEngine;
+  webPhonebook: WebPhonebookManager;
+  callers: CallerIdentification;
   /** Writes a history export through the save dialog. */
   exportHistory(query: Parameters<HistoryQueryEngine['exportCsv']>[0]): Promise<{ saved: boolean; count: number }>;
 }
 
 /** Adapters only: each channel maps onto one service call. Logic lives in the services. */
-export function createInvokeHandlers({ settings, history, links, alerts, shortcuts, contacts, transfer, historyQuery, exportHistory }: HandlerServices): InvokeHandlers {
+export function createInvokeHandlers({ settings, history, links, alerts, shortcuts, contacts, transfer, historyQuery, webPhonebook, callers, exportHistory }: HandlerServices): InvokeHandlers {
   return {
     'tsunagu:settings:get': () => settings.view(),
     'tsunagu:settings:save-account': (input) => settings.saveAccount(input),
@@ -50,5 +54,13 @@ export function createInvokeHandlers({ settings, history, links, alerts, shortcu
     'tsunagu:contacts:import-choose': () => transfer.chooseAndPreview(),
     'tsunagu:contacts:import-apply': ({ token }) => transfer.apply(token),
     'tsunagu:contacts:export': ({ format }) => transfer.exportToFile(format),
+    'tsunagu:contacts:identify-caller': ({ callId, number }) => callers.identify(callId, number),
+    'tsunagu:webphonebook:save': (input) => settings.saveWebPhonebook(input),
+    'tsunagu:webphonebook:test': (input) => webPhonebook.test(input),
+    'tsunagu:webphonebook:choose-ca-cert': () => webPhonebook.chooseCertificate(),
+    'tsunagu:webphonebook:sync': () => webPhonebook.syncNow(),
+    'tsunagu:webphonebook:state': () => webPhonebook.state(),
+    'tsunagu:webphonebook:search': ({ query, limit }) => webPhonebook.search(query, limit),
+    'tsunagu:webphonebook:open-page': () => webPhonebook.openPage(),
   };
 }

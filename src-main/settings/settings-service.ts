@@ -4,11 +4,14 @@ import {
   CallButtons,
   DEFAULT_CALL_BUTTONS,
   DEFAULT_DESKTOP_PREFERENCES,
+  DEFAULT_WEB_PHONEBOOK,
   DesktopPreferences,
+  WebPhonebookSettings,
   Language,
   type AccountInput,
   type SettingsView,
   type SipCredentials,
+  type WebPhonebookInput,
 } from '../../src-preload/contract';
 import { ServiceError } from '../support/service-error';
 
@@ -31,10 +34,12 @@ export const StoredSettings = z.object({
   secrets: z
     .object({
       sipPassword: z.base64().optional(),
+      webPhonebookPassword: z.base64().optional(),
     })
     .default({}),
   desktop: DesktopPreferences.default(DEFAULT_DESKTOP_PREFERENCES),
   callButtons: CallButtons.default(DEFAULT_CALL_BUTTONS),
+  webPhonebook: WebPhonebookSettings.default(DEFAULT_WEB_PHONEBOOK),
   /** Main-only state, never sent to the page. */
   window: z
     .object({
@@ -89,6 +94,8 @@ export function createSettingsService(deps: SettingsServiceDeps) {
       recoveredFromCorruptFile: deps.recoveredFromCorruptFile,
       desktop: current.desktop,
       callButtons: current.callButtons,
+      webPhonebook: current.webPhonebook,
+      hasWebPhonebookPassword: current.secrets.webPhonebookPassword !== undefined,
     };
   }
 
@@ -122,6 +129,36 @@ export function createSettingsService(deps: SettingsServiceDeps) {
 
     setCallButtons(callButtons: CallButtons): SettingsView {
       return persist({ ...current, callButtons });
+    },
+
+    /** The web phonebook settings. A stored password is kept only while the server and login
+     *  ID stay the same: it is never sent to a server it was not typed for. */
+    saveWebPhonebook(input: WebPhonebookInput): SettingsView {
+      const secrets = { ...current.secrets };
+      const before = current.webPhonebook;
+      const settings = WebPhonebookSettings.parse(input.settings);
+      if (input.password !== undefined) {
+        if (input.password === '') delete secrets.webPhonebookPassword;
+        else secrets.webPhonebookPassword = encrypt(input.password);
+      } else if (before.server !== settings.server || before.loginId !== settings.loginId || before.ssl !== settings.ssl) {
+        delete secrets.webPhonebookPassword;
+      }
+      return persist({ ...current, webPhonebook: settings, secrets });
+    },
+
+    /** The web phonebook password for these settings: the typed one, else the stored one if it
+     *  was saved for the same server and login ID; null when there is none. */
+    webPhonebookPassword(input?: WebPhonebookInput): string | null {
+      if (input?.password !== undefined) return input.password;
+      const saved = current.webPhonebook;
+      if (input && (input.settings.server !== saved.server || input.settings.loginId !== saved.loginId || input.settings.ssl !== saved.ssl)) return null;
+      if (current.secrets.webPhonebookPassword === undefined) return null;
+      try {
+        return deps.cipher.decryptString(Buffer.from(current.secrets.webPhonebookPassword, 'base64'));
+      } catch {
+        deps.log.warn('stored web phonebook password could not be decrypted');
+        return null;
+      }
     },
 
     windowBounds(): WindowBounds | undefined {

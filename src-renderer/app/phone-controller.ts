@@ -1,4 +1,10 @@
-import type { CallButtons, CallCommand, ContactMatch, LineKey, PhoneStatus, SipCredentials } from '../../src-preload/contract';
+import type { CallButtons, CallCommand, LineKey, PhoneStatus, SipCredentials } from '../../src-preload/contract';
+
+/** What the UI shows of the party on a line once known: a name, and perhaps a photo. */
+export interface CallerContact {
+  name: string;
+  photo: string | null;
+}
 import type { TsunaguApi } from '../../src-preload/api';
 import { PhoneEngineError } from '../phone/errors';
 import { lampState, type LampState, type MessageSummary, type WatchedDialog } from '../phone/presence-parsers';
@@ -20,8 +26,8 @@ export interface LineView {
   /** The far end holds us. */
   remoteHeld: boolean;
   muted: boolean;
-  /** The phonebook entry for the call's number, once looked up. */
-  contact: ContactMatch | null;
+  /** Who the number belongs to (personal or web phonebook), once main's lookup chain answers. */
+  contact: CallerContact | null;
   remoteStream: MediaStream | null;
   /** This call is the consultation of an attended transfer of that (held) call. */
   consultationFor: string | null;
@@ -42,7 +48,7 @@ export interface PhoneView {
   hold: HoldState;
   remoteStream: MediaStream | null;
   muted: boolean;
-  contact: ContactMatch | null;
+  contact: CallerContact | null;
   /** The focused call is a pickup of this caller's call. */
   pickedUpFrom: string | null;
   /** A call ringing while another is focused (call waiting), shown beside it. */
@@ -165,6 +171,12 @@ export class PhoneController {
     private readonly bridge: TsunaguApi,
   ) {
     engine.onRegistration((registration) => this.update({ registration }));
+    bridge.onCallerIdentified((identity) => {
+      const line = this.lines.find((l) => l.info.id === identity.callId);
+      if (!line) return;
+      // The photo event repeats the name; a photo already shown is kept if a later answer has none.
+      this.patchLine(identity.callId, { contact: { name: identity.name, photo: identity.photo ?? line.contact?.photo ?? null } });
+    });
     engine.onCall((event) => {
       switch (event.type) {
         case 'started': {
@@ -184,10 +196,9 @@ export class PhoneController {
           // user is on another waits beside it.
           if (event.call.direction === 'outgoing' || this.lines.length === 1) this.focusedId = event.call.id;
           this.update({ lastEnded: null, actionError: null });
-          // The ring shows the number at once; the stored name follows when the lookup answers.
-          void bridge.contacts.lookup(event.call.remoteNumber).then((result) => {
-            if (result.ok && result.value) this.patchLine(event.call.id, { contact: result.value });
-          });
+          // The ring shows the number at once; the name, then the photo, follow as main's lookup
+          // chain (personal phonebook, web phonebook cache, web phonebook server) answers.
+          void bridge.contacts.identifyCaller(event.call.id, event.call.remoteNumber);
           // Do not disturb: decline at once as busy; the caller hears busy, history says 拒否.
           if (this.doNotDisturb && event.call.direction === 'incoming') queueMicrotask(() => void this.engine.reject(event.call.id).catch(() => undefined));
           this.record(() =>
@@ -336,8 +347,7 @@ export class PhoneController {
       const id = await this.placeCall(prefix + extension);
       if (caller === null) return;
       this.patchLine(id, { pickedUpFrom: caller });
-      const found = await this.bridge.contacts.lookup(caller);
-      if (found.ok && found.value) this.patchLine(id, { contact: found.value });
+      await this.bridge.contacts.identifyCaller(id, caller);
     });
   }
 

@@ -97,7 +97,7 @@ export function App(props: { bridge: TsunaguApi; controller: PhoneController; in
             {settings && view.configured && <LinePad controller={controller} view={view} buttons={settings.callButtons} />}
           </div>
         )}
-        {shownTab === 'phonebook' && <PhonebookPanel bridge={bridge} onDial={requestDial} />}
+        {shownTab === 'phonebook' && <PhonebookPanel bridge={bridge} onDial={requestDial} web={{ enabled: settings?.webPhonebook.enabled ?? false, hasPage: Boolean(settings?.webPhonebook.webPageUrl) }} />}
         {shownTab === 'history' && <HistoryPanel bridge={bridge} version={view.historyVersion} onDial={requestDial} />}
         {shownTab === 'settings' && <SettingsPanel bridge={bridge} settings={settings} inCall={view.lines.length > 0} onSaved={setSettings} />}
       </main>

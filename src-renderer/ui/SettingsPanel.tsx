@@ -4,6 +4,7 @@ import type { AccountSettings, BridgeError, Language, SettingsView } from '../..
 import type { TsunaguApi } from '../../src-preload/api';
 import { DesktopSettings } from './DesktopSettings';
 import { CallButtonsSettings } from './linepad/CallButtonsSettings';
+import { WebPhonebookSettings } from './webphonebook/WebPhonebookSettings';
 
 const EMPTY: AccountSettings = {
   user: '',
@@ -130,6 +131,7 @@ export function SettingsPanel(props: { bridge: TsunaguApi; settings: SettingsVie
         </select>
       </label>
       {settings && <CallButtonsSettings bridge={bridge} settings={settings} onSaved={props.onSaved} />}
+      {settings && <WebPhonebookSettings bridge={bridge} settings={settings} onSaved={props.onSaved} />}
       {settings && <DesktopSettings bridge={bridge} settings={settings} onSaved={props.onSaved} />}
     </section>
   );

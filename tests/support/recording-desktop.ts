@@ -22,6 +22,7 @@ export function createRecordingDesktop(options: { takenShortcuts?: string[] } = 
   const trays: TrayPresentation[] = [];
   const shortcuts = new Map<string, () => void>();
   const state = { shown: 0, openAtLogin: false };
+  const opened: string[] = [];
   const ports: DesktopPorts = {
     showWindow: () => {
       state.shown += 1;
@@ -43,6 +44,9 @@ export function createRecordingDesktop(options: { takenShortcuts?: string[] } = 
     },
     chooseFileToOpen: async () => files.open,
     chooseFileToSave: async () => files.save,
+    openExternal: async (url) => {
+      opened.push(url);
+    },
   };
   return {
     ports,
@@ -51,6 +55,8 @@ export function createRecordingDesktop(options: { takenShortcuts?: string[] } = 
     shortcuts,
     state,
     files,
+    /** URLs that would have opened in the default browser. */
+    opened,
     lastTray: () => trays.at(-1),
     press: (accelerator: string) => shortcuts.get(accelerator)?.(),
   };

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { Contact, ContactSummary } from '../../../src-preload/contract';
 import type { TsunaguApi } from '../../../src-preload/api';
 import { ConfirmDialog } from '../ConfirmDialog';
+import { WebPhonebookList } from '../webphonebook/WebPhonebookList';
 import { ContactForm } from './ContactForm';
 import { ImportExport } from './ImportExport';
 
@@ -15,9 +16,10 @@ type Mode = { kind: 'list' } | { kind: 'edit'; contact: Contact | null };
  * main), favourites first and callable in one click, add / edit / delete with confirmation.
  * Without a query the list pages in with a keyset cursor as the user scrolls.
  */
-export function PhonebookPanel(props: { bridge: TsunaguApi; onDial: (number: string, name: string) => void }) {
-  const { bridge, onDial } = props;
+export function PhonebookPanel(props: { bridge: TsunaguApi; onDial: (number: string, name: string) => void; web: { enabled: boolean; hasPage: boolean } }) {
+  const { bridge, onDial, web } = props;
   const { t } = useTranslation();
+  const [book, setBook] = useState<'personal' | 'web'>('personal');
   const [query, setQuery] = useState('');
   const [rows, setRows] = useState<ContactSummary[]>([]);
   const [more, setMore] = useState(false);
@@ -63,9 +65,37 @@ export function PhonebookPanel(props: { bridge: TsunaguApi; onDial: (number: str
   }
 
   const favourites = query.trim() ? [] : rows.filter((row) => row.favourite && row.numbers.length > 0);
+  const shownBook = web.enabled ? book : 'personal';
+
+  // Favourites stay usable with the web phonebook on (the NTT app disables them; we do not).
+  const switcher = (web.enabled || web.hasPage) && (
+    <div className="phonebook-switch" role="tablist">
+      {web.enabled &&
+        (['personal', 'web'] as const).map((name) => (
+          <button key={name} type="button" role="tab" aria-selected={shownBook === name} className={shownBook === name ? 'tab active' : 'tab'} data-testid={`book-${name}`} onClick={() => setBook(name)}>
+            {t(`web.tab.${name}`)}
+          </button>
+        ))}
+      {web.hasPage && (
+        <button type="button" className="link" data-testid="web-open-page" onClick={() => void bridge.webPhonebook.openPage()}>
+          {t('web.openPage')}
+        </button>
+      )}
+    </div>
+  );
+
+  if (shownBook === 'web') {
+    return (
+      <section className="phonebook">
+        {switcher}
+        <WebPhonebookList bridge={bridge} onDial={onDial} />
+      </section>
+    );
+  }
 
   return (
     <section className="phonebook">
+      {switcher}
       <div className="phonebook-bar">
         <input
           type="search"

@@ -45,6 +45,27 @@ describe('call alerts', () => {
     expect(desktop.lastTray()?.icon).toBe('in-call');
   });
 
+  it('a name found after the ring began (web phonebook) replaces the number-only notification, once, and names the missed call', () => {
+    const { desktop, alerts } = setup();
+    alerts.report(status('ringing', CALL, null));
+    expect(desktop.notifications[0]!.content.title).toBe('着信: 0312345678');
+    alerts.callerIdentified(OTHER, '別の人');
+    expect(desktop.notifications).toHaveLength(1);
+    alerts.callerIdentified(CALL, '高橋 一郎');
+    alerts.callerIdentified(CALL, '高橋 一郎'); // the photo event repeats the name: no new notification
+    expect(desktop.notifications.map((n) => [n.content.title, n.closed])).toEqual([
+      ['着信: 0312345678', true],
+      ['着信: 高橋 一郎', false],
+    ]);
+    // The replacement still answers this call.
+    alerts.report(status('ringing', CALL, null));
+    expect(desktop.notifications).toHaveLength(2);
+    alerts.report(status('idle', null));
+    expect(desktop.notifications[1]!.closed).toBe(true);
+    alerts.callEnded({ callId: CALL, outcome: 'missed', reason: 'timeout' });
+    expect(desktop.notifications[2]!.content.title).toContain('高橋 一郎');
+  });
+
   it('a new ringing call replaces the old notification; actions carry their own call id', () => {
     const { desktop, alerts, sent } = setup();
     alerts.report(status('ringing', CALL));

@@ -6,10 +6,12 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 const created: { notifications: EventEmitter[]; trays: Record<string, unknown>[]; menus: unknown[] } = { notifications: [], trays: [], menus: [] };
 const app = { setBadgeCount: vi.fn(), setLoginItemSettings: vi.fn() };
 const globalShortcut = { register: vi.fn(), unregisterAll: vi.fn() };
+const shell = { openExternal: vi.fn(async () => undefined) };
 
 vi.mock('electron', () => ({
   app,
   globalShortcut,
+  shell,
   Menu: { buildFromTemplate: (template: unknown) => (created.menus.push(template), template) },
   nativeImage: { createFromPath: (path: string) => ({ path, setTemplateImage: vi.fn() }) },
   Notification: class extends EventEmitter {
@@ -119,6 +121,12 @@ describe('electron ports', () => {
     expect(p.registerShortcut('Nope+Nope', () => undefined)).toBe(false);
     p.setOpenAtLogin(true);
     expect(app.setLoginItemSettings).toHaveBeenCalledWith({ openAtLogin: true, args: ['--start-minimized'] });
+  });
+
+  it('opens a page in the default browser through shell.openExternal, unchanged', async () => {
+    const { p } = ports();
+    await p.openExternal('https://phonebook.example.jp/?q=%E5%B1%B1');
+    expect(shell.openExternal).toHaveBeenCalledWith('https://phonebook.example.jp/?q=%E5%B1%B1');
   });
 });
 

@@ -5,7 +5,7 @@ import { SETTINGS_FILE_NAME } from '../../../src-main/app/main-services';
 import { openSettings } from '../../../src-main/settings/open-settings';
 import { createSettingsService } from '../../../src-main/settings/settings-service';
 import { createTestMainServices, openConfDocument, quietLog } from '../../support/main-services';
-import { DEFAULT_CALL_BUTTONS } from '../../../src-preload/contract';
+import { DEFAULT_CALL_BUTTONS, DEFAULT_WEB_PHONEBOOK, WebPhonebookSettings } from '../../../src-preload/contract';
 import { createTestOnlyCipher } from '../../support/test-only-cipher';
 import { makeTempDir } from '../../support/temp-dir';
 
@@ -109,6 +109,64 @@ describe('settings service (conf on a temp folder, test-only cipher)', () => {
     expect(opened.setAsidePath).not.toBeNull();
     expect(settings.view().recoveredFromCorruptFile).toBe(true);
     expect(readdirSync(temp.dir).filter((f) => f.includes('.corrupt-'))).toHaveLength(1);
+  });
+});
+
+describe('web phonebook settings (Web電話帳設定)', () => {
+  const web = { ...DEFAULT_WEB_PHONEBOOK, enabled: true, loginId: 'alice', server: 'phonebook.example.jp/dav' };
+
+  it('stores the password only through the cipher; the view says only that there is one', () => {
+    const { settings } = service(temp.dir);
+    expect(settings.view().webPhonebook).toEqual(DEFAULT_WEB_PHONEBOOK);
+    settings.saveWebPhonebook({ settings: web, password: 'Web-パス' });
+    const file = readFileSync(join(temp.dir, SETTINGS_FILE_NAME), 'utf8');
+    expect(file).not.toContain('Web-パス');
+    expect(JSON.stringify(settings.view())).not.toContain('Web-パス');
+    const again = service(temp.dir).settings;
+    expect(again.view()).toMatchObject({ webPhonebook: web, hasWebPhonebookPassword: true });
+    expect(again.webPhonebookPassword()).toBe('Web-パス');
+  });
+
+  it('a stored password is never offered to another server or login ID, and is dropped when they change', () => {
+    const { settings } = service(temp.dir);
+    settings.saveWebPhonebook({ settings: web, password: 'one' });
+    // The 接続 test of typed settings: same server → the stored one; another server → none.
+    expect(settings.webPhonebookPassword({ settings: web })).toBe('one');
+    expect(settings.webPhonebookPassword({ settings: { ...web, server: 'evil.example.com' } })).toBeNull();
+    expect(settings.webPhonebookPassword({ settings: { ...web, loginId: 'bob' } })).toBeNull();
+    expect(settings.webPhonebookPassword({ settings: { ...web, server: 'evil.example.com' }, password: 'typed' })).toBe('typed');
+    // Saving without a password keeps it for the same server, drops it for another.
+    settings.saveWebPhonebook({ settings: { ...web, syncIntervalMin: 5 } });
+    expect(settings.webPhonebookPassword()).toBe('one');
+    settings.saveWebPhonebook({ settings: { ...web, server: 'other.example.jp' } });
+    expect(settings.view().hasWebPhonebookPassword).toBe(false);
+    expect(settings.webPhonebookPassword()).toBeNull();
+  });
+
+  it('validation: SSL off only for this PC, https page URLs, a PEM CA, required fields when on', () => {
+    const issues = (value: object) => {
+      const result = WebPhonebookSettings.safeParse({ ...web, ...value });
+      return result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}:${i.message}`);
+    };
+    expect(issues({})).toEqual([]);
+    expect(issues({ ssl: false })).toEqual(['ssl:validation.webSslRequired']);
+    expect(issues({ ssl: false, server: '127.0.0.1:5232' })).toEqual([]);
+    expect(issues({ ssl: false, server: 'localhost/dav' })).toEqual([]);
+    expect(issues({ ssl: false, server: '[::1]:5232/dav' })).toEqual([]);
+    expect(issues({ ssl: false, server: '127.0.0.1.example.com' })).toEqual(['ssl:validation.webSslRequired']);
+    expect(issues({ server: 'https://x.example.jp' })).toEqual(['server:validation.webServer']);
+    expect(issues({ server: 'a b.example.jp' })).toEqual(['server:validation.webServer']);
+    expect(issues({ server: '', loginId: '' })).toEqual(['server:validation.required', 'loginId:validation.required']);
+    expect(issues({ enabled: false, server: '', loginId: '' })).toEqual([]);
+    expect(issues({ webPageUrl: 'http://phonebook.example.jp/' })).toEqual(['webPageUrl:validation.httpsUrl']);
+    expect(issues({ webPageUrl: 'javascript:alert(1)' })).toEqual(['webPageUrl:validation.httpsUrl']);
+    expect(issues({ webPageUrl: 'https://user:pw@phonebook.example.jp/' })).toEqual(['webPageUrl:validation.httpsUrl']);
+    expect(issues({ webPageUrl: 'http://127.0.0.1/' })).toEqual(['webPageUrl:validation.httpsUrl']);
+    expect(issues({ uploadUrl: 'http://127.0.0.1:8080/calls' })).toEqual([]);
+    expect(issues({ uploadUrl: 'http://upload.example.jp/calls' })).toEqual(['uploadUrl:validation.httpsUrl']);
+    expect(issues({ caCertPem: 'not a certificate' })).toEqual(['caCertPem:validation.caCert']);
+    expect(issues({ syncIntervalMin: -1 })).toEqual(['syncIntervalMin:validation.syncInterval']);
+    expect(issues({ loginId: 'a\u0000b' })).toEqual(['loginId:validation.controlChars']);
   });
 });
 
