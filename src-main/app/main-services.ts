@@ -10,6 +10,7 @@ import type { DesktopPorts } from '../desktop/desktop-ports';
 import { createShortcutService } from '../desktop/shortcuts';
 import { exportHistoryToFile } from '../history/history-export';
 import { createHistoryQuery } from '../history/history-query';
+import { createHistoryUploader, type UploadPost } from '../history/history-outbox';
 import { createHistoryService } from '../history/history-service';
 import { createDispatcher } from '../ipc/dispatcher';
 import { createEventHub } from '../ipc/events';
@@ -44,6 +45,8 @@ export interface MainServicesDeps {
   /** Timers of the background sync (tests use fake ones); and its first delay. */
   webPhonebookTimers?: Timers;
   webPhonebookStartDelayMs?: number;
+  /** Options of the history uploader (tests: a shorter backoff). */
+  historyUpload?: { post?: UploadPost; backoff?: { initialMs?: number; maxMs?: number } };
 }
 
 /**
@@ -64,7 +67,13 @@ export function createMainServices(deps: MainServicesDeps) {
   });
 
   const db = openDatabase(join(deps.userDataDir, DATABASE_FILE_NAME));
-  const history = createHistoryService(db, deps.clock);
+  // 発着信履歴のクラウド管理: while upload is configured, each call's record enters the outbox in
+  // the transaction that completes its history row (history-outbox.ts), so none is ever lost.
+  const uploadConfigured = () => {
+    const web = settings.view().webPhonebook;
+    return web.enabled && web.uploadUrl !== '';
+  };
+  const history = createHistoryService(db, deps.clock, { outbox: { enqueue: uploadConfigured } });
   const contacts = createContactsService(db, deps.clock);
   const historyQuery = createHistoryQuery(db, contacts);
   // Let SQLite refresh its planner statistics (cheap; it only analyses what changed a lot).
@@ -102,6 +111,19 @@ export function createMainServices(deps: MainServicesDeps) {
         ? { importTitle: '電話帳のインポート', exportTitle: '電話帳のエクスポート', csv: 'CSV ファイル', vcard: 'vCard ファイル' }
         : { importTitle: 'Import contacts', exportTitle: 'Export contacts', csv: 'CSV file', vcard: 'vCard file' },
   });
+  const uploader = createHistoryUploader({
+    db,
+    clock: deps.clock,
+    log: deps.log,
+    endpoint: () => {
+      if (!uploadConfigured()) return null;
+      const web = settings.view().webPhonebook;
+      const password = settings.webPhonebookPassword();
+      return password === null ? null : { url: web.uploadUrl, user: web.loginId, password, ...(web.caCertPem ? { caCertPem: web.caCertPem } : {}) };
+    },
+    ...(deps.historyUpload?.post ? { post: deps.historyUpload.post } : {}),
+    ...(deps.historyUpload?.backoff ? { backoff: deps.historyUpload.backoff } : {}),
+  });
   const webPhonebook = createWebPhonebookManager({
     service: createWebPhonebookService({ db, clock: deps.clock, log: deps.log, ...(deps.webPhonebookClient ? { clientOptions: deps.webPhonebookClient } : {}) }),
     settings,
@@ -116,6 +138,7 @@ export function createMainServices(deps: MainServicesDeps) {
           : { title: 'Choose a CA certificate', filters: [{ name: 'Certificate', extensions: ['pem', 'crt', 'cer', 'der'] }] },
       ),
     readFile: (path) => readFile(path),
+    uploadPending: () => uploader.pending(),
     ...(deps.webPhonebookTimers ? { timers: deps.webPhonebookTimers } : {}),
     ...(deps.webPhonebookStartDelayMs !== undefined ? { startDelayMs: deps.webPhonebookStartDelayMs } : {}),
   });
@@ -130,7 +153,10 @@ export function createMainServices(deps: MainServicesDeps) {
     log: deps.log,
   });
   const shortcuts = createShortcutService({ ports: deps.desktop, send: events.send, showWindow: () => deps.desktop.showWindow() });
-  history.onCallEnded((ended) => alerts.callEnded(ended));
+  history.onCallEnded((ended) => {
+    alerts.callEnded(ended);
+    void uploader.kick();
+  });
 
   // Desktop preferences take effect when saved, and once at start.
   let applied = desktop();
@@ -145,6 +171,8 @@ export function createMainServices(deps: MainServicesDeps) {
     events.send('tsunagu:event:settings-changed', view);
     if (JSON.stringify(view.desktop) !== JSON.stringify(applied)) applyDesktop();
     alerts.refresh();
+    // New URL, login or password: records waiting on a refused upload are tried at once.
+    void uploader.kick();
   });
   alerts.refresh();
 
@@ -171,11 +199,14 @@ export function createMainServices(deps: MainServicesDeps) {
   });
 
   webPhonebook.start();
+  // Records queued before the last stop (and the interrupted calls marked above) go out now.
+  void uploader.start();
 
   return {
     settings,
     history,
     webPhonebook,
+    uploader,
     contacts,
     links,
     alerts,
@@ -186,8 +217,11 @@ export function createMainServices(deps: MainServicesDeps) {
      *  rather than at its next keepalive or backoff step (sockets rarely survive a sleep). */
     systemResumed(cause: 'resume' | 'unlock'): void {
       events.send('tsunagu:event:connectivity-check', { cause });
+      void uploader.kick();
     },
     close(): void {
+      // stop() cancels a request in flight synchronously; its record stays queued for next time.
+      void uploader.stop();
       webPhonebook.stop();
       db.close();
     },

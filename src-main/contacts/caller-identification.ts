@@ -19,6 +19,8 @@ export interface CallerIdentificationDeps {
     enabled(): boolean;
     lookupCached(number: string): Found | null;
     lookupLive(number: string, timeoutMs: number): Promise<Found | null>;
+    /** An incremental sync, then the cache (resolves null when none ran: one did recently). */
+    lookupAfterSync(number: string): Promise<Found | null>;
   };
   send: SendEvent;
   /** Told the name as soon as it is known (the notification shows it). */
@@ -49,13 +51,20 @@ export function createCallerIdentification(deps: CallerIdentificationDeps) {
       if (!deps.web.enabled()) return;
       const cached = deps.web.lookupCached(number);
       if (cached) return announce(callId, 'web', cached);
-      void deps.web.lookupLive(number, timeoutMs).then(
-        (live) => {
-          if (live) announce(callId, 'web', live);
-        },
-        // liveLookup never rejects; this is only belt and braces for a ringing call.
-        (err: unknown) => deps.log.warn(`caller lookup failed: ${err instanceof Error ? err.name : 'error'}`),
-      );
+      // Two ways to the server at once, the first answer wins: a live query (addressbook-query),
+      // and an incremental sync then the cache. Servers differ in which is quicker: Radicale
+      // filters every card for a query (4 s at 10,000 cards) but answers a sync in 0.7 s; a
+      // big Nextcloud indexes the query.
+      let announced = false;
+      const take = (found: Found | null) => {
+        if (!found || announced) return;
+        announced = true;
+        announce(callId, 'web', found);
+      };
+      // Neither rejects by contract; this is only belt and braces for a ringing call.
+      const failed = (err: unknown) => deps.log.warn(`caller lookup failed: ${err instanceof Error ? err.name : 'error'}`);
+      void deps.web.lookupLive(number, timeoutMs).then(take, failed);
+      void deps.web.lookupAfterSync(number).then(take, failed);
     },
   };
 }

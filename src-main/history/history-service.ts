@@ -1,18 +1,24 @@
 import type { Database } from 'better-sqlite3';
 import type { CallEnded, CallStarted, HistoryEntry, HistoryListRequest } from '../../src-preload/contract';
 import { ServiceError, type Clock } from '../support/service-error';
+import { prepareOutboxInsert, type OutboxCallRow } from './history-outbox';
 import { remoteKeys } from './history-query';
 import { toEntry, type CallRow } from './history-row';
 
-
-
 export type HistoryService = ReturnType<typeof createHistoryService>;
+
+export interface HistoryServiceOptions {
+  /** The history upload outbox (history-outbox.ts). `enqueue()` is asked when a call's end is
+   *  stored: true queues its record for upload in the same transaction. Asked per call, so
+   *  switching the upload on or off in the settings applies from the next call on. */
+  outbox?: { enqueue(): boolean };
+}
 
 /**
  * The call history. Times are stamped here with main's clock rather than taken from the
  * renderer: one clock for every row, and nothing a page could forge.
  */
-export function createHistoryService(db: Database, clock: Clock) {
+export function createHistoryService(db: Database, clock: Clock, options: HistoryServiceOptions = {}) {
   // remote_key / remote_digits (migration 003) are what the history list filters and searches on.
   const insert = db.prepare(`
     INSERT INTO calls (call_id, sip_call_id, direction, remote_number, remote_name, local_account, started_at, remote_key, remote_digits)
@@ -20,16 +26,20 @@ export function createHistoryService(db: Database, clock: Clock) {
   const markAnswered = db.prepare(
     'UPDATE calls SET answered_at = @at WHERE call_id = @callId AND outcome IS NULL AND answered_at IS NULL',
   );
+  // RETURNING hands back the row as stored (talk time computed by SQLite): the upload record
+  // is built from exactly that, inside the same transaction.
   const markEnded = db.prepare(`
     UPDATE calls SET outcome = @outcome, end_reason = @reason, ended_at = @at,
       duration_sec = CASE WHEN answered_at IS NULL THEN NULL ELSE CAST((@at - answered_at) / 1000 AS INTEGER) END
-    WHERE call_id = @callId AND outcome IS NULL`);
+    WHERE call_id = @callId AND outcome IS NULL
+    RETURNING *`);
   const exists = db.prepare('SELECT 1 FROM calls WHERE call_id = ?').pluck();
   // When and whether such a call really ended is unknown: end time and talk time stay NULL
   // rather than a guess that would read as a real zero-second call.
   const markInterrupted = db.prepare(`
     UPDATE calls SET outcome = 'interrupted', end_reason = 'app-stopped', ended_at = NULL, duration_sec = NULL
-    WHERE outcome IS NULL`);
+    WHERE outcome IS NULL
+    RETURNING *`);
   const firstPage = db.prepare('SELECT * FROM calls ORDER BY started_at DESC, id DESC LIMIT ?');
   const nextPage = db.prepare(`
     SELECT * FROM calls WHERE (started_at, id) < (@startedAt, @id)
@@ -37,6 +47,23 @@ export function createHistoryService(db: Database, clock: Clock) {
   const byCallId = db.prepare('SELECT * FROM calls WHERE call_id = ?');
 
   const endedListeners = new Set<(ended: CallEnded) => void>();
+  // Prepared only when there is an outbox: without one the table need not even be looked at.
+  const queueUpload = options.outbox ? prepareOutboxInsert(db) : null;
+  const enqueueNow = (): boolean => queueUpload !== null && options.outbox?.enqueue() === true;
+
+  // The end (or the interrupted mark) and its upload record commit together or not at all: a
+  // crash between the two cannot leave an ended call that is never uploaded, nor an upload of
+  // an end that was rolled back. INSERT OR IGNORE: a record already queued stays as it was.
+  const storeEnd = db.transaction((params: { callId: string; outcome: string; reason: string | null; at: number }, enqueue: boolean) => {
+    const rows = markEnded.all(params) as OutboxCallRow[];
+    if (enqueue) for (const row of rows) queueUpload?.(row, params.at);
+    return rows.length;
+  });
+  const storeInterrupted = db.transaction((at: number, enqueue: boolean) => {
+    const rows = markInterrupted.all() as OutboxCallRow[];
+    if (enqueue) for (const row of rows) queueUpload?.(row, at);
+    return rows.length;
+  });
 
   function requireCall(callId: string): void {
     if (!exists.get(callId)) throw new ServiceError('not-found', `no call ${callId}`);
@@ -61,7 +88,9 @@ export function createHistoryService(db: Database, clock: Clock) {
     /** Completes the row. A second end for the same call is ignored: the first one is the truth. */
     callEnded(ended: CallEnded): void {
       requireCall(ended.callId);
-      const { changes } = markEnded.run({ callId: ended.callId, outcome: ended.outcome, reason: ended.reason, at: clock.now() });
+      const at = clock.now();
+      const changes = storeEnd.immediate({ callId: ended.callId, outcome: ended.outcome, reason: ended.reason, at }, enqueueNow());
+      // After the commit: a listener (a missed-call notice, the uploader's kick) sees the row.
       if (changes > 0) for (const listener of endedListeners) listener(ended);
     },
 
@@ -71,9 +100,10 @@ export function createHistoryService(db: Database, clock: Clock) {
       return () => endedListeners.delete(listener);
     },
 
-    /** Run once at start-up: calls still open were cut off by a crash or power loss. */
+    /** Run once at start-up: calls still open were cut off by a crash or power loss. Their
+     *  records are queued for upload like any other end (the uploader's start() sends them). */
     markInterruptedCalls(): number {
-      return markInterrupted.run().changes;
+      return storeInterrupted.immediate(clock.now(), enqueueNow());
     },
 
     list(request: HistoryListRequest): HistoryEntry[] {

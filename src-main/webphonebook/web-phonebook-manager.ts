@@ -39,6 +39,8 @@ export interface WebPhonebookManagerDeps {
   startDelayMs?: number;
   /** Retry after a failed background sync. Default 5 min. */
   retryDelayMs?: number;
+  /** An unknown caller may start a sync at most this often. Default 30 s. */
+  ringSyncMinIntervalMs?: number;
 }
 
 export type WebPhonebookManager = ReturnType<typeof createWebPhonebookManager>;
@@ -64,6 +66,7 @@ export function createWebPhonebookManager(deps: WebPhonebookManagerDeps) {
   let last: WebSyncState['last'] = null;
   let stopped = false;
   let applied = settings.view().webPhonebook;
+  let lastRingSync = Number.NEGATIVE_INFINITY;
 
   function configOf(web: WebPhonebookSettings, password: string): WebPhonebookConfig {
     return {
@@ -245,6 +248,21 @@ export function createWebPhonebookManager(deps: WebPhonebookManagerDeps) {
     async lookupLive(number: string, timeoutMs: number) {
       const config = savedConfig();
       return config ? service.liveLookup(config, number, timeoutMs) : null;
+    },
+
+    /**
+     * For a ringing number the cache does not know: an incremental sync (it may have been added
+     * since the last one), then the cache. At most one such sync per interval, so a burst of
+     * unknown callers does not hammer the server; a sync already running is joined.
+     */
+    async lookupAfterSync(number: string) {
+      if (savedConfig() === null) return null;
+      if (!running) {
+        if (clock.now() - lastRingSync < (deps.ringSyncMinIntervalMs ?? 30_000)) return null;
+        lastRingSync = clock.now();
+      }
+      const after = await syncNow();
+      return after.last?.ok ? service.lookup(number) : null;
     },
 
     stop(): void {

@@ -291,6 +291,23 @@ export function createWebPhonebookService(deps: WebPhonebookDeps) {
     })();
   }
 
+  /**
+   * addressbook-multiget of a batch; an answer over the size cap is asked again in halves, down
+   * to single cards, so that one oversized card (a 50 MB photo) is skipped as 'too-large' instead
+   * of failing every sync of the whole book forever.
+   */
+  async function multigetSplitting(client: CardDavClient, url: string, hrefs: string[]): Promise<Awaited<ReturnType<CardDavClient['multiget']>>> {
+    try {
+      return await client.multiget(url, hrefs);
+    } catch (err) {
+      if (!(err instanceof CardDavError) || err.reason !== 'too-large') throw err;
+      if (hrefs.length === 1) return { cards: [], missing: [], skipped: [{ href: hrefs[0]!, reason: 'too-large' }] };
+      const half = Math.ceil(hrefs.length / 2);
+      const [a, b] = [await multigetSplitting(client, url, hrefs.slice(0, half)), await multigetSplitting(client, url, hrefs.slice(half))];
+      return { ...a, cards: [...a.cards, ...b.cards], missing: [...a.missing, ...b.missing], skipped: [...a.skipped, ...b.skipped] };
+    }
+  }
+
   async function syncBook(client: CardDavClient, account: string, book: DiscoveredAddressBook, totals: SyncResult, onProgress?: (p: SyncProgress) => void): Promise<void> {
     const row = bookRow(account, book);
     const progress = (phase: SyncProgress['phase'], done: number, total: number) => onProgress?.({ phase, addressBook: book.displayName, done, total });
@@ -377,7 +394,7 @@ export function createWebPhonebookService(deps: WebPhonebookDeps) {
     for (let i = 0; i < toFetch.length; i += batchSize) {
       const batch = toFetch.slice(i, i + batchSize);
       const requested = new Map(batch.map((href) => [canonicalPath(href), href]));
-      const result = await client.multiget(book.url, batch);
+      const result = await multigetSplitting(client, book.url, batch);
       totals.fetched += batch.length;
       const parsed = result.cards.flatMap((card) => {
         // Only what was asked for: a server does not get to add cards by answering more.

@@ -9,6 +9,7 @@ import { CHROMIUM_ARGS } from '../e2e/playwright.config';
 import { openPhoneApp, RENDERER_DIR } from '../e2e/harness/phone-app';
 import { startKamailio } from '../lab/kamailio';
 import { benchData } from './data-bench';
+import { benchWebPhonebook } from './webphonebook-bench';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 20);
 
@@ -40,6 +41,8 @@ const data = await benchData({
   contacts: Number(process.env.BENCH_CONTACTS ?? 100_000),
   calls: Number(process.env.BENCH_CALLS ?? 1_000_000),
 });
+// The web phonebook against its own lab Radicale (started and disposed inside).
+const webPhonebook = await benchWebPhonebook({ cards: Number(process.env.BENCH_CARDS ?? 10_000) });
 
 const lab = await startKamailio();
 const browser = await chromium.launch({ executablePath: process.env.TSUNAGU_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
@@ -101,6 +104,7 @@ console.log(
       'call button → established (通話中), ms': summary(setup),
       'renderer bundle, gzipped KiB': +(bundle / 1024).toFixed(1),
       'phonebook and history (100,000 contacts, 1,000,000 calls)': data,
+      'web phonebook (CardDAV, lab Radicale)': webPhonebook,
     },
     null,
     2,

@@ -2,6 +2,8 @@
 // and a real Kamailio. Settings through the UI (接続, save, sync), the read-only list, the
 // browser button, and the incoming call that shows the number, then the name, then the photo.
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startRadicale, type RadicaleLab } from '../lab/radicale';
 import { makeCards, PHOTO_PNG_BASE64 } from '../unit/webphonebook/cards';
@@ -140,11 +142,27 @@ async function recordCallerDisplay(app: PhoneApp): Promise<void> {
 const callerDisplay = (app: PhoneApp) =>
   app.page.evaluate(() => (window as unknown as { __callerDisplay: { status: string; name: string; number: string; photo: boolean }[] }).__callerDisplay.filter((s) => s.status === '着信中'));
 
-test('an incoming call from a number only on the web phonebook server shows the number, then the name, then the photo', async ({ phoneFor }) => {
+/** A history receiver on loopback: what arrived, by idempotency key. */
+async function startReceiver() {
+  const received: { key: string; auth: string; body: Record<string, unknown> }[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('end', () => {
+      received.push({ key: String(req.headers['idempotency-key']), auth: String(req.headers.authorization), body: JSON.parse(body) as Record<string, unknown> });
+      res.writeHead(201).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { received, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/calls`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+test('an incoming call from a number only on the web phonebook server shows the number, then the name, then the photo; its record is uploaded', async ({ phoneFor }) => {
+  const receiver = await startReceiver();
   const callee = await phoneFor('1003');
   const caller = await phoneFor('1004');
   const cached = await phoneFor('1005');
-  callee.services.settings.saveWebPhonebook({ settings: webSettings(), password: 'alicepass' });
+  callee.services.settings.saveWebPhonebook({ settings: webSettings({ uploadUrl: receiver.url }), password: 'alicepass' });
   await expect.poll(() => callee.services.webPhonebook.state().last?.ok ?? null).toBe(true);
 
   // Added after the sync: only a live query on the server can find it.
@@ -177,6 +195,16 @@ test('an incoming call from a number only on the web phonebook server shows the 
   await caller.page.getByTestId('hangup-button').click();
   await expect(callee.page.getByTestId('call-status')).toHaveText('待機中');
 
+  // The missed call went to the history receiver once, as JSON, keyed by the call id, with the
+  // web phonebook credentials.
+  const missed = callee.history()[0]!;
+  await expect.poll(() => receiver.received.length).toBe(1);
+  expect(receiver.received[0]).toEqual({
+    key: missed.callId,
+    auth: `Basic ${Buffer.from('alice:alicepass').toString('base64')}`,
+    body: expect.objectContaining({ schema: 'tsunagu.call-record/1', callId: missed.callId, direction: 'incoming', outcome: 'missed', remoteNumber: '1004' }) as unknown,
+  });
+
   // A number the cache has (synced card, written +81 3 2000 0012 on the server) is named from
   // the cache; the caller here is 1005, stored on a card as an extension.
   await radicale.putCard('alice', 'ext-1005', vcard('ext-1005', '田中 花子', 'たなか', '1005', false));
@@ -188,4 +216,6 @@ test('an incoming call from a number only on the web phonebook server shows the 
   await expect(callee.page.getByTestId('remote-name')).toHaveText('田中 花子');
   await cached.page.getByTestId('hangup-button').click();
   await expect(callee.page.getByTestId('call-status')).toHaveText('待機中');
+  await expect.poll(() => receiver.received.map((r) => r.body.remoteNumber)).toEqual(['1004', '1005']);
+  await receiver.close();
 });

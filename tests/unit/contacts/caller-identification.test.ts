@@ -9,6 +9,7 @@ function chain(sources: {
   personal?: Record<string, { name: string; photo: string | null }>;
   cached?: Record<string, { name: string; photo: string | null }>;
   live?: (number: string) => Promise<{ name: string; photo: string | null } | null>;
+  afterSync?: (number: string) => Promise<{ name: string; photo: string | null } | null>;
   enabled?: boolean;
 }) {
   const events: { source: string; name: string; photo: string | null }[] = [];
@@ -25,6 +26,11 @@ function chain(sources: {
       lookupLive: async (n, timeoutMs) => {
         asked.push(`live ${n} ${timeoutMs}`);
         const found = await (sources.live?.(n) ?? null);
+        return found ? { company: 'ラボ商事', ...found } : null;
+      },
+      lookupAfterSync: async (n) => {
+        asked.push(`sync ${n}`);
+        const found = await (sources.afterSync?.(n) ?? null);
         return found ? { company: 'ラボ商事', ...found } : null;
       },
     },
@@ -66,7 +72,7 @@ describe('caller identification chain', () => {
     c.identification.identify(CALL, '1004');
     // The ring is never held up: nothing yet, the live query is in flight.
     expect(c.events).toEqual([]);
-    expect(c.asked).toEqual(['cache 1004', 'live 1004 1500']);
+    expect(c.asked).toEqual(['cache 1004', 'live 1004 1500', 'sync 1004']);
     answer({ name: '高橋 一郎', photo: PHOTO });
     await new Promise((r) => setTimeout(r, 0));
     expect(c.events).toEqual([
@@ -75,13 +81,25 @@ describe('caller identification chain', () => {
     ]);
   });
 
+  it('a sync that finds the card first wins; the slower live answer is not announced again', async () => {
+    let live!: (value: { name: string; photo: string | null }) => void;
+    const c = chain({ live: () => new Promise((resolve) => (live = resolve)), afterSync: async () => ({ name: '高橋 一郎', photo: null }) });
+    c.identification.identify(CALL, '1004');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(c.events).toEqual([{ source: 'web', name: '高橋 一郎', photo: null }]);
+    live({ name: '高橋 一郎', photo: PHOTO });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(c.events).toHaveLength(1);
+    expect(c.named).toEqual(['高橋 一郎']);
+  });
+
   it('not found anywhere, or the web phonebook off: nothing is announced and the number stays', async () => {
     const off = chain({ enabled: false, live: async () => ({ name: 'x', photo: null }) });
     off.identification.identify(CALL, '1004');
     expect(off.asked).toEqual([]);
     const none = chain({ live: async () => null });
     none.identification.identify(CALL, '1004');
-    const failing = chain({ live: () => Promise.reject(new Error('boom')) });
+    const failing = chain({ live: () => Promise.reject(new Error('boom')), afterSync: () => Promise.reject(new Error('boom')) });
     failing.identification.identify(CALL, '1004');
     await new Promise((r) => setTimeout(r, 0));
     expect([...off.events, ...none.events, ...failing.events]).toEqual([]);

@@ -1,16 +1,15 @@
-// Shared by the web phonebook tests: a real SQLite cache with the project's migrations plus
-// 005, a snapshot of the cache for "left intact" assertions, timing helpers.
+// Shared by the web phonebook tests: a real SQLite cache with the project's migrations, a
+// snapshot of the cache for "left intact" assertions, timing helpers.
 
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { join } from 'node:path';
 import { migrate } from '../../../src-main/db/migrate';
 import { migrations } from '../../../src-main/db/migrations';
-import { migration005WebPhonebook } from '../../../src-main/db/migrations/005-web-phonebook';
 import type { Logger } from '../../../src-main/support/log';
 import { makeTempDir } from '../../support/temp-dir';
 
-/** The migrations index with 005 in it: appended here until the integration adds it there. */
-export const allMigrations = migrations.includes(migration005WebPhonebook) ? migrations : [...migrations, migration005WebPhonebook];
+/** Every migration, as the app applies them. */
+export const allMigrations = migrations;
 
 /** A cache database in a temp folder, opened as openDatabase() opens the app's. */
 export function openCacheDb(): { db: Database; cleanup: () => void } {

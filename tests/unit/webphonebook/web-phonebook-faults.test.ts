@@ -105,13 +105,25 @@ describe('a failed sync leaves the cache as it was', () => {
     expect(snapshot(cache.db)).toEqual(baseline);
   });
 
-  it('a multiget answer over the size cap is refused → bad-response (too-large)', async () => {
+  it('a multiget answer over the size cap is asked again in halves; a card still too large alone is skipped, not the book', async () => {
+    const pad = (a: { body: Buffer }) => ({ ...a, body: Buffer.from(a.body.toString('utf8').replace('<response>', `<!--${'x'.repeat(200_000)}--><response>`)) });
+    // Oversized only when it carries several cards: halving reaches answers that fit.
     proxy.reset();
-    proxy.fault = (r) =>
-      r.kind === 'multiget'
-        ? { rewrite: (a) => ({ ...a, body: Buffer.from(a.body.toString('utf8').replace('<response>', `<!--${'x'.repeat(200_000)}--><response>`)) }) }
-        : null;
-    expect(await syncError(newService(cache.db, 64 * 1024))).toMatchObject({ code: 'bad-response', reason: 'too-large' });
+    proxy.fault = (r) => (r.kind === 'multiget' && r.hrefs > 1 ? { rewrite: (a) => ({ ...a, ...pad(a) }) } : null);
+    const fresh = openCacheDb();
+    extraCaches.push(fresh);
+    const split = await newService(fresh.db, 64 * 1024).sync(config());
+    expect(split).toMatchObject({ added: COUNT + 1, skipped: [] });
+    expect(proxy.requests.filter((r) => r.kind === 'multiget' && r.hrefs === 1).length).toBe(COUNT + 1);
+    // Oversized whatever is asked: every card is skipped and reported, the sync itself completes.
+    proxy.reset();
+    proxy.fault = (r) => (r.kind === 'multiget' ? { rewrite: (a) => ({ ...a, ...pad(a) }) } : null);
+    const none = openCacheDb();
+    extraCaches.push(none);
+    const skipped = await newService(none.db, 64 * 1024).sync(config());
+    expect(skipped.added).toBe(0);
+    expect(skipped.skipped).toHaveLength(COUNT + 1);
+    expect(new Set(skipped.skipped.map((c) => c.reason))).toEqual(new Set(['too-large']));
     expect(snapshot(cache.db)).toEqual(baseline);
   });
 

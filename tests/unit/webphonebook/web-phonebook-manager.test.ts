@@ -17,7 +17,7 @@ import { startRadicale, type RadicaleLab } from '../../lab/radicale';
 import { openConfDocument } from '../../support/main-services';
 import { makeTempDir } from '../../support/temp-dir';
 import { createTestOnlyCipher } from '../../support/test-only-cipher';
-import { expectedName, landline, makeCards } from './cards';
+import { expectedName, landline, makeCard, makeCards } from './cards';
 import { openCacheDb, quietLog } from './helpers';
 
 let lab: RadicaleLab;
@@ -147,6 +147,26 @@ describe('schedule', () => {
     const [a, b] = await Promise.all([manager.syncNow(), manager.syncNow()]);
     expect(a).toEqual(b);
     expect(a.last).toMatchObject({ ok: true, added: 120 });
+  });
+});
+
+describe('an unknown caller', () => {
+  it('starts an incremental sync and looks again, at most once per 30 s', async () => {
+    const { settings, manager } = setup();
+    settings.saveWebPhonebook({ settings: web({ syncIntervalMin: 0 }), password: 'alicepass' });
+    await manager.syncNow();
+    await lab.putCard('alice', 'late-0399', makeCard(9000, { prefix: 'late', landline: '0399990000' }).vcard);
+    expect(manager.lookupCached('03-9999-0000')).toBeNull();
+    expect((await manager.lookupAfterSync('03-9999-0000'))?.name).toBe(expectedName(9000));
+    // Within the interval no second sync is started for another unknown number.
+    await lab.putCard('alice', 'late-0398', makeCard(9001, { prefix: 'late', landline: '0399990001' }).vcard);
+    const before = manager.state().last?.at;
+    expect(await manager.lookupAfterSync('03-9999-0001')).toBeNull();
+    expect(manager.state().last?.at).toBe(before);
+    expect(manager.state().syncing).toBe(false);
+    // The other tests expect the book as seeded.
+    await lab.deleteCard('alice', 'late-0399');
+    await lab.deleteCard('alice', 'late-0398');
   });
 });
 
