@@ -129,6 +129,13 @@ const REGISTER_REFRESH_PERCENT = 90;
 const MAX_CALLS = 4;
 /** 491 retries of one hold/resume before the UI is told it did not work. */
 const GLARE_RETRIES = 3;
+/**
+ * After the connection came back, a connected call is refreshed (re-INVITE with an ICE
+ * restart: our new Contact for the far end, new candidates for a changed network). If the far
+ * end cannot be reached yet (it may be reconnecting too), try again after these pauses; then
+ * the call is ended cleanly rather than left as a line nobody can hang up.
+ */
+const REFRESH_RETRY_DELAYS_MS = [0, 2_000, 5_000, 10_000] as const;
 /** How long a transfer may take to report progress before we give up on it. */
 const TRANSFER_TIMEOUT_MS = 15_000;
 /** SUBSCRIBE expiry for lamps; sip.js refreshes before it runs out. */
@@ -171,6 +178,8 @@ interface ActiveCall {
   /** A REFER of ours on this call is under way. */
   transferring: boolean;
   watchdog: ReturnType<typeof setTimeout> | undefined;
+  /** The transport epoch this call was last refreshed for after a reconnect. */
+  refreshedEpoch: number;
   readonly cleanups: Array<() => void>;
 }
 
@@ -227,6 +236,8 @@ export class SipJsPhoneEngine implements PhoneEngine {
   #probeDeadline: ReturnType<typeof setTimeout> | undefined;
   /** The connection had been up: its loss is 接続が切れました rather than サーバーに接続できません. */
   #wasConnected = false;
+  /** Counts transport losses: a call refresh belongs to the connection it was started on. */
+  #transportEpoch = 0;
 
   /** Every live call by our id, in the order they began. */
   readonly #calls = new Map<string, ActiveCall>();
@@ -545,8 +556,8 @@ export class SipJsPhoneEngine implements PhoneEngine {
    * RFC 3261 §14.1's random delay. sip.js does not retry by itself. Resolves true on a 2xx, false
    * when refused, when the retries ran out, or when the call ended meanwhile.
    */
-  async #reinvite(call: ActiveCall, hold: boolean): Promise<boolean> {
-    const options: Web.SessionDescriptionHandlerOptions = { ...SESSION_MEDIA_OPTIONS, hold };
+  async #reinvite(call: ActiveCall, hold: boolean, extra: { iceRestart?: boolean } = {}): Promise<boolean> {
+    const options: Web.SessionDescriptionHandlerOptions = { ...SESSION_MEDIA_OPTIONS, hold, ...(extra.iceRestart ? { offerOptions: { iceRestart: true } } : {}) };
     for (let attempt = 0; attempt <= GLARE_RETRIES; attempt++) {
       if (!this.#isLive(call) || call.machine.phase !== 'in-call') return false;
       const result = await new Promise<'ok' | 'glare' | 'refused'>((resolve) => {
@@ -903,18 +914,55 @@ export class SipJsPhoneEngine implements PhoneEngine {
     queueMicrotask(() => {
       this.#pumpRegistration();
     });
+    // Calls that lived through a loss: tell the far end where we are now.
+    if (this.#transportEpoch > 0) {
+      const epoch = this.#transportEpoch;
+      for (const call of this.#calls.values()) if (call.machine.phase === 'in-call' && call.refreshedEpoch !== epoch) void this.#refreshAfterReconnect(call, epoch);
+    }
+  }
+
+  /**
+   * A connected call after the WebSocket was lost and reopened: a re-INVITE (target refresh,
+   * RFC 3261 §12.2) carries our new Contact — the proxy aliases it to the new connection — so
+   * the far end's BYE and re-INVITEs reach us again, and restarts ICE (a Wi-Fi change or a new
+   * address needs new candidates). Hold is kept as it is. If the far end cannot be reached
+   * after a few tries, the call is ended cleanly with reason 'connection-lost' (history row
+   * completed, the user told why) instead of lingering with no way to signal.
+   */
+  async #refreshAfterReconnect(call: ActiveCall, epoch: number): Promise<void> {
+    call.refreshedEpoch = epoch;
+    for (const delay of REFRESH_RETRY_DELAYS_MS) {
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      // Lost again meanwhile: the next reconnect starts over. Ended or changed: nothing to do.
+      if (!this.#isLive(call) || call.machine.phase !== 'in-call' || epoch !== this.#transportEpoch || !this.#transportConnected) return;
+      const hold = call.machine.state.hold;
+      // A hold or resume in progress is already a re-INVITE on the new connection (or will
+      // fail and be retried by the user); wait for it to settle.
+      if (hold === 'holding' || hold === 'resuming') continue;
+      if (await this.#reinvite(call, hold === 'held', { iceRestart: true })) {
+        this.#log('info', 'call refreshed after reconnect');
+        return;
+      }
+    }
+    if (!this.#isLive(call) || call.machine.phase !== 'in-call' || epoch !== this.#transportEpoch) return;
+    this.#log('warn', 'call could not be refreshed after reconnect; ending it');
+    // Best effort: the far end may still be reachable for a BYE even if it refused the offer.
+    call.session.bye().catch(() => undefined);
+    this.#forceFinish(call, 'connection-lost');
   }
 
   #onTransportDisconnected(ua: UserAgent, error: Error | undefined): void {
     if (ua !== this.#ua || this.#stopping || !this.#transportConnected) return;
     this.#transportConnected = false;
+    this.#transportEpoch++;
     this.#stopKeepalive();
     const detail = error ? `connection lost: ${shortErrorText(error)}` : 'connection closed';
     this.#log('warn', detail);
     this.#setRegistration({ kind: 'failed', reason: 'unreachable', detail, lost: true });
 
     // A call still being set up cannot complete without signalling: the CANCEL, 180 or 200
-    // would go nowhere. An established call keeps its media (peer to peer) until a BYE.
+    // would go nowhere. An established call keeps its media (peer to peer) and is refreshed
+    // once the connection is back (#refreshAfterReconnect).
     for (const call of [...this.#calls.values()]) {
       if (call.machine.phase === 'calling' || call.machine.phase === 'ringing') this.#forceFinish(call, 'transport');
     }
@@ -1367,6 +1415,7 @@ export class SipJsPhoneEngine implements PhoneEngine {
       hangupWhenEstablished: false,
       remoteMediaSent: false,
       watchdog: undefined,
+      refreshedEpoch: 0,
       cleanups: [],
     };
     this.#calls.set(info.id, call);

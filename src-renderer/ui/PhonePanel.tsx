@@ -140,7 +140,8 @@ export function PhonePanel({ controller, view, dialInput, setDialInput, selected
       ) : (
         view.lastEnded && (
           <div className="last-call" data-testid="last-call" data-outcome={view.lastEnded.outcome}>
-            {t(`call.ended.${view.lastEnded.outcome}`)}
+            {/* A call the phone had to give up says why, not just that it ended. */}
+            {view.lastEnded.reason === 'connection-lost' ? t('call.ended.connectionLost') : t(`call.ended.${view.lastEnded.outcome}`)}
           </div>
         )
       )}

@@ -42,8 +42,19 @@ window.RTCPeerConnection = class extends Native {
 // count REGISTERs (e.g. that a refresh goes out before the registration expires).
 const sent: string[] = [];
 Object.defineProperty(window, '__sipSent', { value: sent });
+// The SIP sockets the page has used, so a test can cut the connection as a network drop would
+// (the server just sees the connection close; the page's sip.js sees an unexpected close).
+const sockets: WebSocket[] = [];
+Object.defineProperty(window, '__dropSipConnection', {
+  value: () => {
+    const open = sockets.filter((ws) => ws.readyState === WebSocket.OPEN);
+    for (const ws of open) ws.close(4000, 'test: network drop');
+    return open.length;
+  },
+});
 const nativeSend = WebSocket.prototype.send;
 WebSocket.prototype.send = function (this: WebSocket, data: Parameters<WebSocket['send']>[0]) {
+  if (!sockets.includes(this)) sockets.push(this);
   if (typeof data === 'string') sent.push(data.slice(0, data.indexOf('\r\n')));
   return nativeSend.call(this, data);
 };
