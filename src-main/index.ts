@@ -5,6 +5,7 @@ import ElectronStore from 'electron-store';
 import { join, resolve } from 'node:path';
 import { resolveUiLanguage } from '../src-preload/language';
 import { createMainServices, SETTINGS_FILE_NAME, type MainServices } from './app/main-services';
+import { DatabaseLockedError } from './db/database';
 import { DatabaseTooNewError } from './db/migrate';
 import { createElectronPorts } from './desktop/electron-ports';
 import { registerIpc } from './ipc/register-ipc';
@@ -116,7 +117,9 @@ async function start(): Promise<void> {
     const message =
       error instanceof DatabaseTooNewError
         ? 'この履歴データベースは新しいバージョンの Tsunagu で作成されています。Tsunagu を更新してください。\nThe history database was created by a newer Tsunagu. Please update Tsunagu.'
-        : `Tsunagu を起動できません / Tsunagu cannot start: ${error instanceof Error ? error.message : String(error)}`;
+        : error instanceof DatabaseLockedError
+          ? '履歴データベースが他のプログラムで使用中のため開けません。ほかの Tsunagu やバックアップ・同期ソフトを終了してから、もう一度起動してください。\nThe history database is locked by another program. Close any other Tsunagu and backup or sync tools, then start Tsunagu again.'
+          : `Tsunagu を起動できません / Tsunagu cannot start: ${error instanceof Error ? error.message : String(error)}`;
     dialog.showErrorBox('Tsunagu', message);
     app.exit(1);
     return;

@@ -359,6 +359,8 @@ export const SettingsView = z.strictObject({
   }),
   /** Set once when the settings file was unreadable and was put aside: the UI tells the user. */
   recoveredFromCorruptFile: z.boolean(),
+  /** Base name of the damaged history database kept aside at this start (a fresh one is in use), or null. */
+  databaseRecoveredFrom: z.string().max(255).nullable(),
   desktop: DesktopPreferences,
   callButtons: CallButtons,
   webPhonebook: WebPhonebookSettings,

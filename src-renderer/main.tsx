@@ -7,13 +7,32 @@ import { createPhoneEngine } from './phone/sipjs-engine';
 import { App } from './ui/App';
 import './ui/styles.css';
 
+/**
+ * This installation's SIP instance ID (+sip.instance), kept in the page's storage: after a
+ * restart or a crash the registrar recognises the same device and replaces its old binding
+ * instead of ringing a dead one beside the new. Not a secret.
+ */
+function installationInstanceId(): string | undefined {
+  try {
+    const key = 'tsunagu.sipInstanceId';
+    const stored = localStorage.getItem(key);
+    if (stored && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(stored)) return stored;
+    const fresh = crypto.randomUUID();
+    localStorage.setItem(key, fresh);
+    return fresh;
+  } catch {
+    // Storage unavailable: the engine makes one per start.
+    return undefined;
+  }
+}
+
 async function boot(): Promise<void> {
   const bridge = getBridge();
   const settings = await bridge.settings.get();
   const initial = settings.ok ? settings.value : null;
   await initI18n(resolveLanguage(initial?.language ?? 'system', initial?.systemLocale ?? navigator.language));
 
-  const controller = new PhoneController(createPhoneEngine(), bridge);
+  const controller = new PhoneController(createPhoneEngine({ instanceId: installationInstanceId() }), bridge);
   createRoot(document.getElementById('root')!).render(
     <StrictMode>
       <App bridge={bridge} controller={controller} initialSettings={initial} />

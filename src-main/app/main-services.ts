@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { resolveUiLanguage } from '../../src-preload/language';
 import { createCallerIdentification } from '../contacts/caller-identification';
 import { createContactsService } from '../contacts/contacts-service';
 import { createContactsTransfer } from '../contacts/contacts-transfer';
-import { openDatabase } from '../db/database';
+import { openAppDatabase, type OpenAppDatabaseOptions } from '../db/database';
 import { createCallAlerts } from '../desktop/call-alerts';
 import type { DesktopPorts } from '../desktop/desktop-ports';
 import { createShortcutService } from '../desktop/shortcuts';
@@ -47,6 +47,8 @@ export interface MainServicesDeps {
   webPhonebookStartDelayMs?: number;
   /** Options of the history uploader (tests: a shorter backoff). */
   historyUpload?: { post?: UploadPost; backoff?: { initialMs?: number; maxMs?: number } };
+  /** Options of the database open (tests: a shorter busy timeout, the cheap check only). */
+  database?: Omit<OpenAppDatabaseOptions, 'now'>;
 }
 
 /**
@@ -55,6 +57,10 @@ export interface MainServicesDeps {
  * same services and the same dispatcher the user runs.
  */
 export function createMainServices(deps: MainServicesDeps) {
+  // A damaged database is moved aside and replaced (db/database.ts); a locked or newer one throws.
+  const database = openAppDatabase(join(deps.userDataDir, DATABASE_FILE_NAME), { ...deps.database, now: () => deps.clock.now() });
+  if (database.recoveredFrom) deps.log.warn(`history database was unreadable (${database.problem}); kept as ${database.recoveredFrom}, started with a new one`);
+  const db = database.db;
   const opened = openSettings(join(deps.userDataDir, SETTINGS_FILE_NAME), deps.openSettingsDocument, () => deps.clock.now());
   if (opened.setAsidePath) deps.log.warn(`settings file was unreadable; kept as ${opened.setAsidePath}`);
   const settings = createSettingsService({
@@ -63,10 +69,10 @@ export function createMainServices(deps: MainServicesDeps) {
     secretBackend: deps.secretBackend,
     systemLocale: deps.systemLocale,
     recoveredFromCorruptFile: opened.setAsidePath !== null,
+    databaseRecoveredFrom: database.recoveredFrom && basename(database.recoveredFrom),
     log: deps.log,
   });
 
-  const db = openDatabase(join(deps.userDataDir, DATABASE_FILE_NAME));
   // 発着信履歴のクラウド管理: while upload is configured, each call's record enters the outbox in
   // the transaction that completes its history row (history-outbox.ts), so none is ever lost.
   const uploadConfigured = () => {
@@ -213,6 +219,8 @@ export function createMainServices(deps: MainServicesDeps) {
     shortcuts,
     events,
     dispatch,
+    /** Full path of the damaged database kept aside at this start, or null. */
+    databaseRecoveredFrom: database.recoveredFrom,
     /** The OS resumed from sleep or was unlocked: the phone checks its connection at once
      *  rather than at its next keepalive or backoff step (sockets rarely survive a sleep). */
     systemResumed(cause: 'resume' | 'unlock'): void {

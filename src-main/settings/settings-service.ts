@@ -60,6 +60,8 @@ export interface SettingsServiceDeps {
   systemLocale: string;
   /** The previous file could not be read and was set aside; told to the user once. */
   recoveredFromCorruptFile: boolean;
+  /** Base name of the damaged history database kept aside at this start (told to the user). */
+  databaseRecoveredFrom?: string | null;
   log: { warn(message: string): void };
 }
 
@@ -92,6 +94,7 @@ export function createSettingsService(deps: SettingsServiceDeps) {
       systemLocale: deps.systemLocale,
       secretStorage: { backend: deps.secretBackend, weak: deps.secretBackend === 'basic_text' },
       recoveredFromCorruptFile: deps.recoveredFromCorruptFile,
+      databaseRecoveredFrom: deps.databaseRecoveredFrom ?? null,
       desktop: current.desktop,
       callButtons: current.callButtons,
       webPhonebook: current.webPhonebook,

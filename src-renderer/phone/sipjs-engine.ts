@@ -29,6 +29,7 @@ import {
   type Notification,
   type Referral,
   type Session,
+  type URI,
   type UserAgentOptions,
 } from 'sip.js';
 
@@ -97,6 +98,11 @@ export interface SipJsPhoneEngineOptions {
   random?: (() => number) | undefined;
   /** Seconds an OPTIONS keepalive may go unanswered before the connection is presumed dead (default 8). */
   keepaliveTimeoutSec?: number | undefined;
+  /**
+   * This installation's SIP instance ID (a UUID, RFC 5626 +sip.instance), kept across restarts
+   * so the registrar sees the same device. Default: a new one per engine.
+   */
+  instanceId?: string | undefined;
 }
 
 // The microphone processing every desk-phone call wants; device choice comes with the
@@ -205,6 +211,7 @@ export class SipJsPhoneEngine implements PhoneEngine {
   readonly #noAnswerTimeoutSec: number;
   readonly #random: () => number;
   readonly #keepaliveTimeoutSec: number;
+  readonly #instanceId: string | undefined;
 
   readonly #registrationListeners = new Set<(state: RegistrationState) => void>();
   readonly #callListeners = new Set<(event: CallEvent) => void>();
@@ -266,6 +273,7 @@ export class SipJsPhoneEngine implements PhoneEngine {
     this.#noAnswerTimeoutSec = positiveOr(options.noAnswerTimeoutSec, 60);
     this.#random = options.random ?? Math.random;
     this.#keepaliveTimeoutSec = positiveOr(options.keepaliveTimeoutSec, 8);
+    this.#instanceId = options.instanceId;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -856,6 +864,13 @@ export class SipJsPhoneEngine implements PhoneEngine {
       // Lets an INVITE with Replaces (RFC 3891) find the call it replaces: how an attended
       // transfer reaches us as its target. sip.js answers 481 when no dialog matches.
       sipExtensionReplaces: SIPExtension.Supported,
+      // GRUU (RFC 5627): with +sip.instance on our Contact a registrar that supports it hands
+      // back a public GRUU, which sip.js then uses as the Contact of our calls. The far end's
+      // in-dialog requests go to the GRUU, which the registrar resolves to our CURRENT
+      // connection: a call outlives a reconnect of both ends (a server restart), not only of
+      // ours. A registrar without GRUU ignores the parameter.
+      instanceIdAlwaysAdded: true,
+      ...(this.#instanceId ? { instanceId: this.#instanceId } : {}),
       noAnswerTimeout: this.#noAnswerTimeoutSec,
       // stop() does its own bounded teardown; sip.js' graceful one can wait 32 s on a dead socket.
       gracefulShutdown: false,
@@ -889,6 +904,7 @@ export class SipJsPhoneEngine implements PhoneEngine {
       options.preloadedRouteSet = [route];
     }
     const ua = new UserAgent(options);
+    keepGruuOnWebSocket(ua);
     return ua;
   }
 
@@ -939,6 +955,13 @@ export class SipJsPhoneEngine implements PhoneEngine {
       // A hold or resume in progress is already a re-INVITE on the new connection (or will
       // fail and be retried by the user); wait for it to settle.
       if (hold === 'holding' || hold === 'resuming') continue;
+      // With a GRUU as our Contact the far end's target is still right, and while ICE still
+      // connects the media needs nothing either: a re-INVITE would only risk glare with the far
+      // end's own (both ends reconnect after a server restart).
+      if (this.#ua?.contact.pubGruu !== undefined && mediaConnected(call.session)) {
+        this.#log('info', 'call kept after reconnect: GRUU contact and media still connected');
+        return;
+      }
       if (await this.#reinvite(call, hold === 'held', { iceRestart: true })) {
         this.#log('info', 'call refreshed after reconnect');
         return;
@@ -1639,6 +1662,35 @@ export function createPhoneEngine(options: SipJsPhoneEngineOptions = {}): PhoneE
 
 // ---------------------------------------------------------------------------------------------
 // Module-private helpers
+
+/**
+ * A GRUU as registrars hand it out (sip:1001@pbx;gr=urn:uuid:…) names no transport, and a
+ * proxy that routes a request straight to our Contact by address (the presence server's NOTIFY
+ * after it rewrote the host to our source address) would then pick UDP, which a browser does not
+ * speak. sip.js stores the GRUU from every REGISTER answer on `ua.contact`: add ;transport=ws as
+ * it is stored (RFC 7118 uses 'ws' for WSS too).
+ */
+/** ICE still has a working pair: the call's audio path survived whatever the signalling did. */
+function mediaConnected(session: Inviter | Invitation): boolean {
+  const sdh = session.sessionDescriptionHandler;
+  if (!(sdh instanceof Web.SessionDescriptionHandler) || sdh.peerConnection === undefined) return false;
+  const state = sdh.peerConnection.iceConnectionState;
+  return state === 'connected' || state === 'completed';
+}
+
+function keepGruuOnWebSocket(ua: UserAgent): void {
+  const contact = ua.contact as { pubGruu?: URI | undefined };
+  let pubGruu: URI | undefined = contact.pubGruu;
+  Object.defineProperty(contact, 'pubGruu', {
+    configurable: true,
+    enumerable: true,
+    get: () => pubGruu,
+    set: (value: URI | undefined) => {
+      if (value !== undefined && !value.hasParam('transport')) value.setParam('transport', 'ws');
+      pubGruu = value;
+    },
+  });
+}
 
 /**
  * getUserMedia can resolve after the call was already torn down (hang up while the

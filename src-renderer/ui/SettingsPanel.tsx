@@ -70,6 +70,11 @@ export function SettingsPanel(props: { bridge: TsunaguApi; settings: SettingsVie
   return (
     <section className="settings">
       {settings?.recoveredFromCorruptFile && <p className="notice" role="alert">{t('settings.recovered')}</p>}
+      {settings?.databaseRecoveredFrom && (
+        <p className="notice" role="alert" data-testid="database-recovered">
+          {t('settings.databaseRecovered', { file: settings.databaseRecoveredFrom })}
+        </p>
+      )}
       {settings?.secretStorage.weak && <p className="notice" data-testid="weak-secrets">{t('settings.weakSecrets')}</p>}
       <form onSubmit={(e) => void save(e)} noValidate data-testid="account-form">
         <h2>{t('settings.account')}</h2>

@@ -45,6 +45,12 @@ export interface StartKamailioOptions {
    * a browser and a plain-SIP peer are then relayed with their SDP untouched.
    */
   media?: boolean;
+  /**
+   * Hand out GRUUs (RFC 5627) to phones that register with +sip.instance, and route in-dialog
+   * requests to a GRUU through the location table. Default true. false plays a PBX without
+   * GRUU: calls are then routed back by connection alias only.
+   */
+  gruu?: boolean;
 }
 
 export interface KamailioLab {
@@ -263,6 +269,7 @@ export async function renderKamailioCfg(vars: {
   wsPort: number;
   /** rtpengine's ng socket, e.g. 'udp:127.0.0.1:PORT'; without it the media bridge is compiled out. */
   rtpengineNg?: string | null;
+  gruu?: boolean;
 }): Promise<string> {
   const template = await readFile(TEMPLATE_URL, 'utf8');
   const ng = vars.rtpengineNg ?? null;
@@ -275,6 +282,7 @@ export async function renderKamailioCfg(vars: {
     // would log errors, and wait rtpengine_tout_ms x rtpengine_retr if something else held the port.
     RTPENGINE_DEFINE: ng ? '#!define WITH_RTPENGINE' : '# (no rtpengine in this lab)',
     RTPENGINE_NG: ng ?? '',
+    GRUU_ENABLED: vars.gruu === false ? '0' : '1',
   };
   return template.replace(/@@([A-Z_]+)@@/g, (_m, name: string) => {
     const v = values[name];
@@ -853,7 +861,7 @@ export async function startKamailio(opts: StartKamailioOptions = {}): Promise<Ka
       const { sipPort, wsPort } = await allocatePorts();
       await writeFile(
         path.join(dir, 'kamailio.cfg'),
-        await renderKamailioCfg({ domain, dir, sipPort, wsPort, rtpengineNg: media?.ng ?? null }),
+        await renderKamailioCfg({ domain, dir, sipPort, wsPort, rtpengineNg: media?.ng ?? null, gruu: opts.gruu ?? true }),
       );
       const lab = new LabImpl(domain, Object.freeze(users), dir, sipPort, wsPort, media);
       lab.startWatchdog();

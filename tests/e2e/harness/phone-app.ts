@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { createMainServices, type MainServices } from '../../../src-main/app/main-services';
 import type { SendEvent } from '../../../src-main/ipc/events';
+import type { SecretCipher } from '../../../src-main/settings/settings-service';
+import type { Logger } from '../../../src-main/support/log';
 import { contentSecurityPolicy } from '../../../src-main/window/security-policy';
 import type { AccountSettings, HistoryEntry } from '../../../src-preload/contract';
 import { openConfDocument } from '../../support/main-services';
@@ -45,6 +47,10 @@ export interface PhoneAppOptions {
   platform?: string;
   /** Runs after main is up and before the page loads (e.g. a cold start with a link in argv). */
   beforeLoad?: (services: MainServices) => void;
+  /** Main's logger (default: quiet, warnings and errors to the console); e.g. to capture every line. */
+  log?: Logger;
+  /** Stand-in for safeStorage (default: the test-only cipher); e.g. one that fails. */
+  cipher?: SecretCipher;
 }
 
 export interface PhoneApp {
@@ -85,12 +91,12 @@ export async function openPhoneApp(browser: Browser, options: PhoneAppOptions = 
   const main: MainServices = createMainServices({
     userDataDir,
     openSettingsDocument: openConfDocument(userDataDir),
-    cipher: createTestOnlyCipher(),
+    cipher: options.cipher ?? createTestOnlyCipher(),
     secretBackend: 'test-only',
     systemLocale: options.systemLocale ?? 'ja-JP',
     trustedOrigin: server.origin,
     clock: { now: () => Date.now() },
-    log: quietLog,
+    log: options.log ?? quietLog,
     desktop: desktop.ports,
     platform: options.platform ?? 'linux',
   });
