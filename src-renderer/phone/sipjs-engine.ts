@@ -864,12 +864,7 @@ export class SipJsPhoneEngine implements PhoneEngine {
       // Lets an INVITE with Replaces (RFC 3891) find the call it replaces: how an attended
       // transfer reaches us as its target. sip.js answers 481 when no dialog matches.
       sipExtensionReplaces: SIPExtension.Supported,
-      // GRUU (RFC 5627): with +sip.instance on our Contact a registrar that supports it hands
-      // back a public GRUU, which sip.js then uses as the Contact of our calls. The far end's
-      // in-dialog requests go to the GRUU, which the registrar resolves to our CURRENT
-      // connection: a call outlives a reconnect of both ends (a server restart), not only of
-      // ours. A registrar without GRUU ignores the parameter.
-      instanceIdAlwaysAdded: true,
+      // The device's +sip.instance, sent with reg-id on REGISTER (see #installRegisterer).
       ...(this.#instanceId ? { instanceId: this.#instanceId } : {}),
       noAnswerTimeout: this.#noAnswerTimeoutSec,
       // stop() does its own bounded teardown; sip.js' graceful one can wait 32 s on a dead socket.
@@ -1127,6 +1122,13 @@ export class SipJsPhoneEngine implements PhoneEngine {
       expires: config.registerExpiresSec,
       refreshFrequency: REGISTER_REFRESH_PERCENT,
       logConfiguration: false,
+      // RFC 5626 instance + reg-id on REGISTER: a registrar replaces our old binding instead of
+      // keeping a dead one beside the new (which would fork calls to it: 408 after 30 s on a
+      // busy reply), and (RFC 5627) hands back a public GRUU, which sip.js then uses as the
+      // Contact of our calls. The far end's in-dialog requests go to the GRUU, which the
+      // registrar resolves to our CURRENT connection: a call outlives a reconnect of both ends
+      // (a server restart), not only of ours. A registrar without either ignores them.
+      regId: 1,
     });
     const onState = (state: RegistererState): void => {
       if (registerer !== this.#registerer || this.#stopping) return;
