@@ -322,18 +322,6 @@ export const WebSyncState = z.strictObject({
 });
 export type WebSyncState = z.infer<typeof WebSyncState>;
 
-export const WebContactSummary = z.strictObject({
-  id: z.number().int(),
-  name: z.string(),
-  kana: z.string(),
-  company: z.string(),
-  department: z.string(),
-  hasPhoto: z.boolean(),
-  addressBook: z.string(),
-  numbers: z.array(z.strictObject({ label: z.string(), number: z.string() })),
-});
-export type WebContactSummary = z.infer<typeof WebContactSummary>;
-
 /** Who is calling, as found by main's lookup chain (personal phonebook → web cache → server). */
 export const CallerIdentity = z.strictObject({
   callId: z.uuid(),
@@ -509,6 +497,11 @@ export const ContactSummary = z.strictObject({
   numbers: z.array(z.strictObject({ label: z.string(), number: z.string() })),
 });
 export type ContactSummary = z.infer<typeof ContactSummary>;
+
+/** A row of the (read-only) web phonebook list: a contact summary without the personal
+ *  phonebook's favourite and cursor, with the address book it came from. */
+export const WebContactSummary = ContactSummary.omit({ favourite: true, sortKey: true }).extend({ addressBook: z.string() });
+export type WebContactSummary = z.infer<typeof WebContactSummary>;
 
 export const ContactMatch = z.strictObject({ id: z.number().int(), name: z.string(), photo: z.string().nullable() });
 export type ContactMatch = z.infer<typeof ContactMatch>;

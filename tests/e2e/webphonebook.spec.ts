@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { DEFAULT_WEB_PHONEBOOK } from '../../src-preload/contract';
 import { startRadicale, type RadicaleLab } from '../lab/radicale';
 import { makeCards, PHOTO_PNG_BASE64 } from '../unit/webphonebook/cards';
 import { dial, expect, expectRegistered, test } from './fixtures';
@@ -21,19 +22,7 @@ test.afterAll(async () => {
 });
 
 function webSettings(overrides: Record<string, unknown> = {}) {
-  return {
-    enabled: true,
-    loginId: 'alice',
-    server: radicale.host,
-    ssl: false,
-    caCertPem: '',
-    caCertSubject: '',
-    addressBooks: [],
-    syncIntervalMin: 60,
-    webPageUrl: '',
-    uploadUrl: '',
-    ...overrides,
-  };
+  return { ...DEFAULT_WEB_PHONEBOOK, enabled: true, loginId: 'alice', server: radicale.host, ssl: false, ...overrides };
 }
 
 function vcard(uid: string, name: string, kana: string, tel: string, photo: boolean): string {

@@ -5,6 +5,7 @@ import type { TsunaguApi } from '../../../src-preload/api';
 import { ConfirmDialog } from '../ConfirmDialog';
 import { WebPhonebookList } from '../webphonebook/WebPhonebookList';
 import { ContactForm } from './ContactForm';
+import { ContactRowBody } from './ContactRowBody';
 import { ImportExport } from './ImportExport';
 
 const PAGE = 100;
@@ -128,21 +129,7 @@ export function PhonebookPanel(props: { bridge: TsunaguApi; onDial: (number: str
         <ul className="contacts" data-testid="contact-list">
           {rows.map((row) => (
             <li key={row.id} className="contact-row" data-testid="contact-row">
-              <div className="contact-main">
-                <span className="contact-name" data-testid="contact-name">
-                  {row.favourite && '★ '}
-                  {row.name}
-                </span>
-                {row.kana && <span className="contact-kana">{row.kana}</span>}
-                {(row.company || row.department) && <span className="contact-org">{[row.company, row.department].filter(Boolean).join(' ')}</span>}
-              </div>
-              <div className="contact-numbers">
-                {row.numbers.map((n, i) => (
-                  <button key={i} type="button" className="number" data-testid="contact-dial" onClick={() => onDial(n.number, row.name)}>
-                    <small>{n.label}</small> {n.number}
-                  </button>
-                ))}
-              </div>
+              <ContactRowBody contact={row} mark={row.favourite ? '★ ' : ''} onDial={onDial} />
               <div className="contact-actions">
                 <button
                   type="button"

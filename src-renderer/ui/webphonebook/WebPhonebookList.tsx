@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { WebContactSummary, WebSyncState } from '../../../src-preload/contract';
 import type { TsunaguApi } from '../../../src-preload/api';
+import { ContactRowBody } from '../phonebook/ContactRowBody';
 
 const PAGE = 100;
 
@@ -56,20 +57,7 @@ export function WebPhonebookList(props: { bridge: TsunaguApi; onDial: (number: s
         <ul className="contacts" data-testid="web-contact-list">
           {rows.map((row) => (
             <li key={row.id} className="contact-row" data-testid="web-contact-row">
-              <div className="contact-main">
-                <span className="contact-name" data-testid="web-contact-name">
-                  {row.name}
-                </span>
-                {row.kana && <span className="contact-kana">{row.kana}</span>}
-                {(row.company || row.department) && <span className="contact-org">{[row.company, row.department].filter(Boolean).join(' ')}</span>}
-              </div>
-              <div className="contact-numbers">
-                {row.numbers.map((n, i) => (
-                  <button key={i} type="button" className="number" data-testid="web-contact-dial" onClick={() => onDial(n.number, row.name)}>
-                    <small>{n.label}</small> {n.number}
-                  </button>
-                ))}
-              </div>
+              <ContactRowBody contact={row} testIdPrefix="web-" onDial={onDial} />
             </li>
           ))}
         </ul>
