@@ -120,9 +120,14 @@ export function sanitizeRemoteText(value: string | null | undefined, maxLength: 
   return codePoints.slice(0, maxLength).join('').trimEnd();
 }
 
-/** A sanitised display name, or null when nothing printable is left. */
+/**
+ * A sanitised display name, or null when nothing printable is left. `value` is a display-name
+ * as sip.js parses it: a quoted-string's content with its quoted-pairs (RFC 3261 §25.1, `\"`,
+ * `\\`, `\<control>`) still escaped, so they are unescaped first (a token display-name
+ * cannot contain a backslash).
+ */
 export function sanitizeDisplayName(value: string | null | undefined): string | null {
-  const text = sanitizeRemoteText(value);
+  const text = sanitizeRemoteText(typeof value === 'string' ? value.replace(/\\([\s\S])/g, '$1') : value);
   return text === '' ? null : text;
 }
 
