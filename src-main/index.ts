@@ -132,8 +132,8 @@ async function start(): Promise<void> {
   registerIpc(ipcMain, main.dispatch);
   restrictPermissions(session.defaultSession);
   serveAppFiles(session.defaultSession.protocol, join(outDir, 'renderer'), () => {
-    const account = main.settings.view().account;
-    return contentSecurityPolicy(account ? [account.wsServer] : []);
+    // The page may open WebSockets to the servers of its enabled accounts, and nowhere else.
+    return contentSecurityPolicy(main.settings.view().accounts.filter((entry) => entry.enabled).map((entry) => entry.account.wsServer));
   });
   registerLinkSchemes();
   // Windows toast buttons (応答 / 拒否) and clicks, including a click that cold-starts the app.

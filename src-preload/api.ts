@@ -50,6 +50,12 @@ export function createTsunaguApi(transport: BridgeTransport) {
     settings: Object.freeze({
       get: () => call('tsunagu:settings:get', undefined),
       saveAccount: (input: RequestOf<'tsunagu:settings:save-account'>) => call('tsunagu:settings:save-account', input),
+      deleteAccount: (id: string) => call('tsunagu:settings:delete-account', { id }),
+      orderAccounts: (ids: string[]) => call('tsunagu:settings:order-accounts', { ids }),
+      setCti: (cti: RequestOf<'tsunagu:settings:set-cti'>) => call('tsunagu:settings:set-cti', cti),
+      setAudio: (audio: RequestOf<'tsunagu:settings:set-audio'>) => call('tsunagu:settings:set-audio', audio),
+      parseProvisioning: (format: 'sheet' | 'csv', text: string) => call('tsunagu:settings:parse-provisioning', { format, text }),
+      chooseProvisioningFile: () => call('tsunagu:settings:choose-provisioning-file', undefined),
       setLanguage: (language: RequestOf<'tsunagu:settings:set-language'>) => call('tsunagu:settings:set-language', language),
       setDesktop: (preferences: RequestOf<'tsunagu:settings:set-desktop'>) => call('tsunagu:settings:set-desktop', preferences),
       setCallButtons: (buttons: RequestOf<'tsunagu:settings:set-call-buttons'>) => call('tsunagu:settings:set-call-buttons', buttons),
@@ -81,6 +87,12 @@ export function createTsunaguApi(transport: BridgeTransport) {
       search: (query: string, limit = 100) => call('tsunagu:webphonebook:search', { query, limit }),
       openPage: () => call('tsunagu:webphonebook:open-page', undefined),
     }),
+    cti: Object.freeze({
+      /** 前回通話: the last call with this number (other than the ringing one). */
+      lastCall: (number: string, exceptCallId?: string) => call('tsunagu:cti:last-call', exceptCallId === undefined ? { number } : { number, exceptCallId }),
+      /** A CTI button: main fills the saved URL template and opens the default browser. */
+      open: (button: RequestOf<'tsunagu:cti:open'>['button'], callContext: RequestOf<'tsunagu:cti:open'>['call']) => call('tsunagu:cti:open', { button, call: callContext }),
+    }),
     app: Object.freeze({
       /** Call once the page has subscribed to events; main then delivers what it queued. */
       rendererReady: () => call('tsunagu:app:renderer-ready', undefined),
@@ -99,6 +111,8 @@ export function createTsunaguApi(transport: BridgeTransport) {
     }),
     onDialRequest: (listener: (request: EventPayloadOf<'tsunagu:event:dial-request'>) => void) =>
       subscribe('tsunagu:event:dial-request', listener),
+    onProvisionRequest: (listener: (entry: EventPayloadOf<'tsunagu:event:provision-request'>) => void) =>
+      subscribe('tsunagu:event:provision-request', listener),
     onSettingsChanged: (listener: (settings: EventPayloadOf<'tsunagu:event:settings-changed'>) => void) =>
       subscribe('tsunagu:event:settings-changed', listener),
     onCallCommand: (listener: (command: EventPayloadOf<'tsunagu:event:call-command'>) => void) =>

@@ -78,12 +78,30 @@ export const AccountSettings = z.strictObject({
 });
 export type AccountSettings = z.infer<typeof AccountSettings>;
 
+/** Our own id for a stored account (main makes one, a UUID). Not a SIP identity: renaming the
+ *  extension keeps the account's password and its line keys. */
+export const AccountId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/);
+export type AccountId = z.infer<typeof AccountId>;
+
+/** "Any number of accounts" in practice: a business softphone rarely has more than a few lines,
+ *  and a cap bounds the registrations one settings file can start. */
+export const MAX_ACCOUNTS = 16;
+
 export const AccountInput = z.strictObject({
+  /** Omitted: a new account. */
+  id: AccountId.optional(),
+  /** Registered while enabled; several may be at once (CloudPhone Biz's "one active account"
+   *  is enabling only one). Omitted: enabled. */
+  enabled: z.boolean().optional(),
   account: AccountSettings,
   /** Omitted: keep the stored password. Present: replace it (empty string clears it). */
   password: z.string().max(256).optional(),
 });
 export type AccountInput = z.input<typeof AccountInput>;
+
+/** A stored account as the page sees it: never its password, only whether one is stored. */
+export const AccountView = z.strictObject({ id: AccountId, enabled: z.boolean(), account: AccountSettings, hasPassword: z.boolean() });
+export type AccountView = z.infer<typeof AccountView>;
 
 export const Language = z.enum(['system', 'ja', 'en']);
 export type Language = z.infer<typeof Language>;
@@ -138,6 +156,8 @@ export const LineKey = z.strictObject({
   prefix: DialCode,
   /** Caller ID to present on this line (P-Preferred-Identity), a number or extension; '' none. */
   identity: DialCode,
+  /** The account this line calls from; '' or absent = the account chosen beside the keypad. */
+  account: z.union([z.literal(''), AccountId]).optional(),
 });
 export type LineKey = z.infer<typeof LineKey>;
 
@@ -333,9 +353,173 @@ export const CallerIdentity = z.strictObject({
 });
 export type CallerIdentity = z.infer<typeof CallerIdentity>;
 
+
+// ---------------------------------------------------------------------------------------------
+// CTI pop-up (顧客情報表示・CTI連動) and call webhooks.
+
+/** What a CTI URL template may contain; each value is URL-encoded when the template is filled. */
+export const CTI_PLACEHOLDERS = ['number', 'name', 'called', 'line', 'direction', 'callId'] as const;
+export type CtiPlaceholder = (typeof CTI_PLACEHOLDERS)[number];
+
+/** Why a URL template is refused, as the i18n key shown under the field; null when it is fine. */
+export function ctiTemplateProblem(template: string, allowLoopbackHttp: boolean): string | null {
+  if (template === '') return null;
+  const names = [...template.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1] ?? '');
+  if (names.some((name) => !(CTI_PLACEHOLDERS as readonly string[]).includes(name))) return 'validation.ctiPlaceholder';
+  if (/[{}]/.test(template.replace(/\{[^{}]*\}/g, ''))) return 'validation.ctiPlaceholder';
+  // A placeholder in the scheme or host would let a caller's name choose the site the browser
+  // opens (and send the other values there): only the path, query and fragment may vary.
+  const authority = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(template)?.[0] ?? '';
+  if (authority === '' || /[{}]/.test(authority)) return 'validation.ctiPlaceholderInHost';
+  let url: URL;
+  try {
+    url = new URL(template.replace(/\{[^{}]*\}/g, 'x'));
+  } catch {
+    return 'validation.httpsUrl';
+  }
+  if (url.username || url.password) return 'validation.httpsUrl';
+  if (url.protocol === 'https:') return null;
+  return allowLoopbackHttp && url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname) ? null : 'validation.httpsUrl';
+}
+
+// https only, as the issue asks; http only for a CRM on this PC (a lab, a local relay).
+const CtiUrlTemplate = z
+  .string()
+  .trim()
+  .max(2048, 'validation.tooLong')
+  .superRefine((value, ctx) => {
+    const problem = ctiTemplateProblem(value, true);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+export const CtiButton = z.enum(['reception', 'customerList', 'linkedPhonebook']);
+export type CtiButton = z.infer<typeof CtiButton>;
+export const CtiEvent = z.enum(['ring', 'answer', 'end', 'missed', 'outgoing']);
+export type CtiEvent = z.infer<typeof CtiEvent>;
+
+export const CtiSettings = z.strictObject({
+  enabled: z.boolean(),
+  /** Open the caller-information panel when a call rings / is answered. */
+  showOnRing: z.boolean(),
+  showOnAnswer: z.boolean(),
+  /** Calls from numbers of at most `internalMaxDigits` digits are extensions: no panel. */
+  skipInternal: z.boolean(),
+  internalMaxDigits: z.number().int().min(1).max(8),
+  /** Open the 電話受付 URL in the browser by itself when a call rings. */
+  autoOpenReception: z.boolean(),
+  /** 電話受付, 顧客情報一覧, 連携先電話帳 (templates; '' = no button). */
+  urls: z.strictObject({ reception: CtiUrlTemplate, customerList: CtiUrlTemplate, linkedPhonebook: CtiUrlTemplate }),
+  /** A JSON POST per call event ('' = none); same https rule (no placeholders needed, but allowed). */
+  webhooks: z.strictObject({ ring: CtiUrlTemplate, answer: CtiUrlTemplate, end: CtiUrlTemplate, missed: CtiUrlTemplate, outgoing: CtiUrlTemplate }),
+});
+export type CtiSettings = z.infer<typeof CtiSettings>;
+
+export const DEFAULT_CTI: CtiSettings = {
+  enabled: false,
+  showOnRing: true,
+  showOnAnswer: false,
+  skipInternal: true,
+  internalMaxDigits: 4,
+  autoOpenReception: false,
+  urls: { reception: '', customerList: '', linkedPhonebook: '' },
+  webhooks: { ring: '', answer: '', end: '', missed: '', outgoing: '' },
+};
+
+/** The values a CTI button fills its template with (hostile caller text: main caps and encodes). */
+export const CtiCallContext = z.strictObject({
+  callId: z.uuid(),
+  number: z.string().max(256),
+  name: z.string().max(256),
+  /** The local line that was called (着信先), `user@domain`. */
+  called: z.string().max(320),
+  /** The account's label (its display name or extension). */
+  line: z.string().max(256),
+  direction: z.enum(['outgoing', 'incoming']),
+});
+export type CtiCallContext = z.infer<typeof CtiCallContext>;
+
+/** 前回通話: the last call with a number before this one, from our own history. */
+export const LastCallView = z.strictObject({
+  startedAt: z.number().int(),
+  direction: z.enum(['outgoing', 'incoming']),
+  kind: z.enum(['outgoing', 'incoming', 'missed', 'rejected']),
+  /** Who took (or made) it: the local account `user@domain`. */
+  localAccount: z.string(),
+  durationSec: z.number().int().nullable(),
+});
+export type LastCallView = z.infer<typeof LastCallView>;
+
+// ---------------------------------------------------------------------------------------------
+// Audio devices (デバイス設定). Device ids are Chromium's per-origin opaque ids; the label is kept
+// to say which device went missing and to find it again if its id changes.
+
+export const AudioDeviceChoice = z.strictObject({
+  /** '' = the system default. */
+  id: z.string().max(256),
+  label: z.string().max(256),
+});
+export type AudioDeviceChoice = z.infer<typeof AudioDeviceChoice>;
+
+export const RINGTONES = ['classic', 'soft', 'digital'] as const;
+
+export const AudioSettings = z.strictObject({
+  microphone: AudioDeviceChoice,
+  speaker: AudioDeviceChoice,
+  /** Where the ring plays: e.g. the PC's speakers while calls use the headset. */
+  ringer: AudioDeviceChoice,
+  ringtone: z.enum(RINGTONES),
+  /** 0–100 %. */
+  ringVolume: z.number().int().min(0).max(100),
+});
+export type AudioSettings = z.infer<typeof AudioSettings>;
+
+export const DEFAULT_AUDIO: AudioSettings = {
+  microphone: { id: '', label: '' },
+  speaker: { id: '', label: '' },
+  ringer: { id: '', label: '' },
+  ringtone: 'classic',
+  ringVolume: 80,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Provisioning import: an account filled from a provider's sheet, a portal's CSV or a link.
+
+export const ProvisioningField = z.enum(['user', 'authorizationUser', 'domain', 'wsServer', 'outboundProxy', 'displayName', 'serviceCode', 'password']);
+export const ProvisioningRefusal = z.enum(['empty', 'too-large', 'no-account', 'conflict', 'invalid-field', 'malformed', 'unknown-parameter']);
+
+/** One account read from the source, for the form to show before anything is saved. */
+export const ProvisioningEntry = z.discriminatedUnion('ok', [
+  z.strictObject({
+    ok: z.literal(true),
+    /** CSV: the line in the file; null for a sheet or a link. */
+    row: z.number().int().nullable(),
+    account: AccountSettings,
+    /** The password on the sheet (the form fills its field; it is stored only when saved). */
+    password: z.string().max(256).nullable(),
+    /** Fields guessed rather than read (e.g. the WebSocket URL built from the server address). */
+    derived: z.array(ProvisioningField).max(8),
+  }),
+  z.strictObject({
+    ok: z.literal(false),
+    row: z.number().int().nullable(),
+    reason: ProvisioningRefusal,
+    field: ProvisioningField.nullable(),
+    /** validation.* key when a field failed the account schema. */
+    issue: z.string().max(64).nullable(),
+  }),
+]);
+export type ProvisioningEntry = z.infer<typeof ProvisioningEntry>;
+
+export const ProvisioningParseResult = z.strictObject({
+  entries: z.array(ProvisioningEntry).max(5000),
+  /** For a whole-source refusal (empty, too large, not CSV at all). */
+  refused: ProvisioningRefusal.nullable(),
+});
+export type ProvisioningParseResult = z.infer<typeof ProvisioningParseResult>;
+
 export const SettingsView = z.strictObject({
-  account: AccountSettings.nullable(),
-  hasPassword: z.boolean(),
+  /** Every stored account, in the user's order; the first enabled one is the default line. */
+  accounts: z.array(AccountView).max(MAX_ACCOUNTS),
   language: Language,
   /** BCP 47 tag of the OS locale, used when `language` is 'system'. */
   systemLocale: z.string().max(64),
@@ -353,11 +537,14 @@ export const SettingsView = z.strictObject({
   callButtons: CallButtons,
   webPhonebook: WebPhonebookSettings,
   hasWebPhonebookPassword: z.boolean(),
+  cti: CtiSettings,
+  audio: AudioSettings,
 });
 export type SettingsView = z.infer<typeof SettingsView>;
 
 /** What the SIP engine needs to register; includes the password, so only this one verb carries it. */
 export const SipCredentials = z.strictObject({
+  id: AccountId,
   account: AccountSettings,
   password: z.string().max(256),
 });
@@ -538,10 +725,20 @@ export type DialRequest = z.infer<typeof DialRequest>;
 /** What the renderer's phone is doing, reported to main for the tray, notifications and the
  *  missed-call badge. Caller text is hostile: main sanitises it again before any OS surface. */
 export const PhoneStatus = z.strictObject({
-  registration: z.enum(['unregistered', 'registering', 'registered', 'failed']),
-  failure: z.enum(['auth', 'unreachable', 'rejected']).nullable(),
-  /** `user@domain` of the account, '' when none is configured. */
-  account: z.string().max(320),
+  /** Every enabled account with its own lamp (the tray shows each). */
+  accounts: z
+    .array(
+      z.strictObject({
+        id: AccountId,
+        /** `user@domain`. */
+        account: z.string().max(320),
+        /** What the user calls this line (display name or extension). */
+        label: z.string().max(256),
+        registration: z.enum(['unregistered', 'registering', 'registered', 'failed']),
+        failure: z.enum(['auth', 'unreachable', 'rejected']).nullable(),
+      }),
+    )
+    .max(MAX_ACCOUNTS),
   phase: z.enum(['idle', 'calling', 'ringing', 'in-call', 'ending']),
   call: z
     .strictObject({
@@ -577,10 +774,20 @@ export type DesktopStatus = z.infer<typeof DesktopStatus>;
 export const invokeContract = {
   'tsunagu:settings:get': { request: z.undefined(), response: SettingsView },
   'tsunagu:settings:save-account': { request: AccountInput, response: SettingsView },
+  'tsunagu:settings:delete-account': { request: z.strictObject({ id: AccountId }), response: SettingsView },
+  /** Reorders accounts (the first enabled one is the default line): every id exactly once. */
+  'tsunagu:settings:order-accounts': { request: z.strictObject({ ids: z.array(AccountId).max(MAX_ACCOUNTS) }), response: SettingsView },
+  'tsunagu:settings:set-cti': { request: CtiSettings, response: SettingsView },
+  /** Reads pasted provisioning text (a sheet, or CSV rows); nothing is saved. */
+  'tsunagu:settings:parse-provisioning': { request: z.strictObject({ format: z.enum(['sheet', 'csv']), text: z.string().max(1_048_576) }), response: ProvisioningParseResult },
+  /** Main shows the open dialog for a provisioning CSV (UTF-8 or Shift_JIS) and reads it; null if cancelled. */
+  'tsunagu:settings:choose-provisioning-file': { request: z.undefined(), response: ProvisioningParseResult.nullable() },
+  'tsunagu:settings:set-audio': { request: AudioSettings, response: SettingsView },
   'tsunagu:settings:set-language': { request: Language, response: SettingsView },
   'tsunagu:settings:set-desktop': { request: DesktopPreferences, response: SettingsView },
   'tsunagu:settings:set-call-buttons': { request: CallButtons, response: SettingsView },
-  'tsunagu:phone:get-credentials': { request: z.undefined(), response: SipCredentials.nullable() },
+  /** Every enabled account with its password, for the SIP engines. */
+  'tsunagu:phone:get-credentials': { request: z.undefined(), response: z.array(SipCredentials).max(MAX_ACCOUNTS) },
   'tsunagu:phone:report-status': { request: PhoneStatus, response: z.undefined() },
   /** The page has subscribed to events: main may deliver what it queued (e.g. clicked links). */
   'tsunagu:app:renderer-ready': { request: z.undefined(), response: z.undefined() },
@@ -630,11 +837,17 @@ export const invokeContract = {
   'tsunagu:webphonebook:search': { request: z.strictObject({ query: z.string().max(128), limit: z.number().int().min(1).max(500) }), response: z.array(WebContactSummary) },
   /** The 電話帳／履歴 button: the configured page in the default browser. */
   'tsunagu:webphonebook:open-page': { request: z.undefined(), response: z.strictObject({ opened: z.boolean() }) },
+  /** 前回通話 for the CTI panel: the last call with this number that is not `exceptCallId`. */
+  'tsunagu:cti:last-call': { request: z.strictObject({ number: z.string().max(512), exceptCallId: CallId.optional() }), response: LastCallView.nullable() },
+  /** A CTI button: main fills the saved template with the encoded values and opens the browser. */
+  'tsunagu:cti:open': { request: z.strictObject({ button: CtiButton, call: CtiCallContext }), response: z.strictObject({ opened: z.boolean() }) },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
 
 /** Main → renderer notifications. */
 export const eventContract = {
   'tsunagu:event:dial-request': DialRequest,
+  /** A tsunagu://provision link was clicked: the settings form shows it for confirmation. */
+  'tsunagu:event:provision-request': ProvisioningEntry,
   'tsunagu:event:settings-changed': SettingsView,
   'tsunagu:event:call-command': CallCommand,
   'tsunagu:event:desktop-status': DesktopStatus,

@@ -3,8 +3,10 @@ import { createRoot } from 'react-dom/client';
 import { getBridge } from './app/bridge';
 import { PhoneController } from './app/phone-controller';
 import { initI18n, resolveLanguage } from './i18n';
+import { AudioRouting } from './phone/audio-devices';
 import { createPhoneEngine } from './phone/sipjs-engine';
 import { App } from './ui/App';
+import { AudioRoutingProvider } from './ui/DeviceNotice';
 import './ui/styles.css';
 
 /**
@@ -32,10 +34,20 @@ async function boot(): Promise<void> {
   const initial = settings.ok ? settings.value : null;
   await initI18n(resolveLanguage(initial?.language ?? 'system', initial?.systemLocale ?? navigator.language));
 
-  const controller = new PhoneController(createPhoneEngine({ instanceId: installationInstanceId() }), bridge);
+  // One engine per enabled account, all with this installation's instance id: +sip.instance
+  // names the device, and a registrar keys each account's bindings by it separately.
+  const instanceId = installationInstanceId();
+  // デバイス設定: one routing for the page, shared by every engine (the microphone) and the UI
+  // (speaker, ringer, notices). It follows main's saved choices and the OS's device changes.
+  const audioRouting = new AudioRouting(navigator.mediaDevices as MediaDevices | undefined, initial?.audio ?? null);
+  bridge.onSettingsChanged((view) => audioRouting.setSettings(view.audio));
+  void audioRouting.start();
+  const controller = new PhoneController(() => createPhoneEngine({ instanceId, microphone: audioRouting }), bridge);
   createRoot(document.getElementById('root')!).render(
     <StrictMode>
-      <App bridge={bridge} controller={controller} initialSettings={initial} />
+      <AudioRoutingProvider routing={audioRouting}>
+        <App bridge={bridge} controller={controller} initialSettings={initial} />
+      </AudioRoutingProvider>
     </StrictMode>,
   );
   // Unregister cleanly when the window goes away, so the PBX stops forking calls to us at once.

@@ -8,6 +8,8 @@ import { openAppDatabase, type OpenAppDatabaseOptions } from '../db/database';
 import { createCallAlerts } from '../desktop/call-alerts';
 import type { DesktopPorts } from '../desktop/desktop-ports';
 import { createShortcutService } from '../desktop/shortcuts';
+import { createCallWebhooks } from '../cti/call-webhooks';
+import { createCtiService } from '../cti/cti-service';
 import { exportHistoryToFile } from '../history/history-export';
 import { createHistoryQuery } from '../history/history-query';
 import { createHistoryUploader, type UploadPost } from '../history/history-outbox';
@@ -17,6 +19,7 @@ import { createEventHub } from '../ipc/events';
 import { createInvokeHandlers } from '../ipc/handlers';
 import { createLinkRouter } from '../protocol/link-router';
 import { openSettings } from '../settings/open-settings';
+import { chooseProvisioningFile } from '../settings/provisioning-import';
 import { createSettingsService, type SecretCipher, type SettingsDocument } from '../settings/settings-service';
 import type { Logger } from '../support/log';
 import type { Clock } from '../support/service-error';
@@ -47,6 +50,8 @@ export interface MainServicesDeps {
   webPhonebookStartDelayMs?: number;
   /** Options of the history uploader (tests: a shorter backoff). */
   historyUpload?: { post?: UploadPost; backoff?: { initialMs?: number; maxMs?: number } };
+  /** Options of the CTI webhook sender (tests: a shorter backoff). */
+  callWebhooks?: { post?: UploadPost; backoff?: { initialMs?: number; maxMs?: number } };
   /** Options of the database open (tests: a shorter busy timeout, the cheap check only). */
   database?: Omit<OpenAppDatabaseOptions, 'now'>;
 }
@@ -79,7 +84,22 @@ export function createMainServices(deps: MainServicesDeps) {
     const web = settings.view().webPhonebook;
     return web.enabled && web.uploadUrl !== '';
   };
-  const history = createHistoryService(db, deps.clock, { outbox: { enqueue: uploadConfigured } });
+  // CTI webhooks: each call event whose webhook is set enters webhook_outbox in the transaction
+  // that stores it in calls (cti/call-webhooks.ts), and is delivered like the history upload.
+  const webhooks = createCallWebhooks({
+    db,
+    clock: deps.clock,
+    log: deps.log,
+    cti: () => settings.view().cti,
+    // {line}: the label the user knows the account by, as the CTI buttons get it from the page.
+    lineOf: (localAccount) => {
+      const entry = settings.view().accounts.find(({ account }) => `${account.user}@${account.domain}` === localAccount);
+      return entry ? entry.account.displayName || entry.account.user : localAccount;
+    },
+    ...(deps.callWebhooks?.post ? { post: deps.callWebhooks.post } : {}),
+    ...(deps.callWebhooks?.backoff ? { backoff: deps.callWebhooks.backoff } : {}),
+  });
+  const history = createHistoryService(db, deps.clock, { outbox: { enqueue: uploadConfigured }, events: webhooks.sink });
   const contacts = createContactsService(db, deps.clock);
   const historyQuery = createHistoryQuery(db, contacts);
   // Let SQLite refresh its planner statistics (cheap; it only analyses what changed a lot).
@@ -159,6 +179,7 @@ export function createMainServices(deps: MainServicesDeps) {
     log: deps.log,
   });
   const shortcuts = createShortcutService({ ports: deps.desktop, send: events.send, showWindow: () => deps.desktop.showWindow() });
+  const cti = createCtiService({ db, cti: () => settings.view().cti, openExternal: (url) => deps.desktop.openExternal(url), log: deps.log });
   history.onCallEnded((ended) => {
     alerts.callEnded(ended);
     void uploader.kick();
@@ -179,6 +200,8 @@ export function createMainServices(deps: MainServicesDeps) {
     alerts.refresh();
     // New URL, login or password: records waiting on a refused upload are tried at once.
     void uploader.kick();
+    // The same for a changed webhook URL; events that waited while CTI was off go out.
+    void webhooks.kick();
   });
   alerts.refresh();
 
@@ -194,6 +217,12 @@ export function createMainServices(deps: MainServicesDeps) {
       historyQuery,
       webPhonebook,
       callers,
+      cti,
+      chooseProvisioningFile: () =>
+        chooseProvisioningFile({
+          ports: deps.desktop,
+          labels: () => (language() === 'ja' ? { title: 'アカウント情報の読み込み', csv: 'CSV ファイル' } : { title: 'Read account information', csv: 'CSV file' }),
+        }),
       exportHistory: (query) =>
         exportHistoryToFile(
           { engine: historyQuery, ports: deps.desktop, ...(language() === 'ja' ? { title: '履歴の書き出し', fileType: 'CSV ファイル' } : { title: 'Export history', fileType: 'CSV file' }) },
@@ -207,12 +236,15 @@ export function createMainServices(deps: MainServicesDeps) {
   webPhonebook.start();
   // Records queued before the last stop (and the interrupted calls marked above) go out now.
   void uploader.start();
+  void webhooks.start();
 
   return {
     settings,
     history,
     webPhonebook,
     uploader,
+    webhooks,
+    cti,
     contacts,
     links,
     alerts,
@@ -226,10 +258,12 @@ export function createMainServices(deps: MainServicesDeps) {
     systemResumed(cause: 'resume' | 'unlock'): void {
       events.send('tsunagu:event:connectivity-check', { cause });
       void uploader.kick();
+      void webhooks.kick();
     },
     close(): void {
       // stop() cancels a request in flight synchronously; its record stays queued for next time.
       void uploader.stop();
+      void webhooks.stop();
       webPhonebook.stop();
       db.close();
     },

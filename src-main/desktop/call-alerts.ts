@@ -36,9 +36,12 @@ export function createCallAlerts(deps: CallAlertsDeps) {
 
   function refreshTray(): void {
     lastTray = trayPresentation({
-      accounts: status?.account
-        ? [{ label: status.account, registration: status.registration, ...(status.failure ? { failure: status.failure } : {}) }]
-        : [],
+      // One status line per enabled account: each has its own lamp in the tray as in the window.
+      accounts: (status?.accounts ?? []).map((entry) => ({
+        label: entry.label === '' || entry.account.startsWith(`${entry.label}@`) ? entry.account : `${entry.label} (${entry.account})`,
+        registration: entry.registration,
+        ...(entry.failure ? { failure: entry.failure } : {}),
+      })),
       phase: status?.phase ?? 'idle',
       dnd: deps.doNotDisturb(),
       missedCalls: missed,

@@ -28,6 +28,9 @@
 //
 // Logs and last_error carry status codes and socket errors (host:port at most); never the
 // password, the Authorization header or a record's contents.
+//
+// The delivery engine (createOutboxSender) is shared with the CTI call webhooks
+// (cti/call-webhooks.ts, webhook_outbox): same table layout, same rules, another channel.
 
 import type { Database } from 'better-sqlite3';
 import { createHash } from 'node:crypto';
@@ -98,11 +101,12 @@ export function callRecordOf(row: OutboxCallRow): CallRecordV1 {
 /**
  * The outbox insert, for the history service to run inside its end-of-call transaction. The
  * body is frozen here: what is uploaded is the row as it was when the call ended. New records
- * are due at once. OR IGNORE: a record already queued (or delivered) is never queued again.
+ * are due at once. ON CONFLICT DO NOTHING: a record already queued (or delivered) is never queued
+ * again (not OR IGNORE, which would also swallow a failed CHECK and silently lose the record).
  */
 export function prepareOutboxInsert(db: Database): (row: OutboxCallRow, now: number) => void {
   const insert = db.prepare(
-    'INSERT OR IGNORE INTO history_outbox (call_id, payload, created_at, attempts, next_attempt_at) VALUES (?, ?, ?, 0, ?)',
+    'INSERT INTO history_outbox (call_id, payload, created_at, attempts, next_attempt_at) VALUES (?, ?, ?, 0, ?) ON CONFLICT (call_id) DO NOTHING',
   );
   return (row, now) => {
     insert.run(row.call_id, JSON.stringify(callRecordOf(row)), now, now);
@@ -152,9 +156,13 @@ export class UploadTimeoutError extends Error {
   }
 }
 
-/** The endpoint URL cannot be used (never sent to). */
+/** The endpoint URL cannot be used (never sent to). `endpointWide` false: only this record
+ *  cannot be sent (a webhook URL its values cannot be placed in); the others still go. */
 export class UploadEndpointError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly endpointWide = true,
+  ) {
     super(message);
     this.name = 'UploadEndpointError';
   }
@@ -245,7 +253,11 @@ export function parseRetryAfter(value: string | null, now: number): number | nul
 }
 
 // ---------------------------------------------------------------------------------------------
-// The uploader
+// The sender: one engine for every durable outbox (history_outbox here, webhook_outbox for the
+// CTI call webhooks in cti/call-webhooks.ts). The tables share one column layout; what differs
+// — where a row goes, with which headers, which rows the current settings take — is the
+// channel's. One engine rather than a copy per outbox, so that the delivery rules above (what
+// is retried when, what a kick may cut short, what is never dropped) cannot drift apart.
 
 export interface BackoffOptions {
   /** First retry delay. Default 5 s. */
@@ -259,12 +271,8 @@ export interface BackoffOptions {
   jitter?: number;
 }
 
-export interface HistoryUploaderOptions {
-  db: Database;
-  clock: Clock;
-  log: Logger;
-  /** Read before every pass; null = upload not configured (records wait, nothing is sent). */
-  endpoint: () => UploadEndpoint | null;
+/** The tuning every outbox sender takes (tests shorten the waits and fake the timers). */
+export interface OutboxSenderTuning {
   post?: UploadPost;
   backoff?: BackoffOptions;
   /** Bound of a server's Retry-After (a misconfigured server must not park records for a
@@ -280,7 +288,63 @@ export interface HistoryUploaderOptions {
   clearTimer?: (handle: unknown) => void;
 }
 
-export interface HistoryUploadStatus {
+/**
+ * An outbox table: `key` (the Idempotency-Key, primary key), payload (the body as sent),
+ * created_at, attempts, next_attempt_at, delivered_at, last_error, failure_kind, and a partial
+ * index on (created_at) WHERE delivered_at IS NULL. The names are constants of this code base,
+ * never input: they are interpolated into the SQL.
+ */
+export interface OutboxTable {
+  name: string;
+  key: string;
+  pendingIndex: string;
+  /** A column that decides whether the current settings take a row (webhooks: the event). */
+  group?: string;
+  /** A column handed to the channel with the row (webhooks: the URL template's values). */
+  context?: string;
+}
+
+/** A due row as the channel sees it. */
+export interface OutboxRow {
+  key: string;
+  payload: string;
+  attempts: number;
+  group: string | null;
+  context: string | null;
+}
+
+/** Where one row goes. The engine adds content-type, idempotency-key (the row's key) and
+ *  user-agent to `headers`. */
+export interface OutboxTarget {
+  url: URL;
+  headers?: Record<string, string>;
+  caCertPem?: string;
+}
+
+export interface OutboxChannel<E> {
+  /** Names the outbox in log lines ('history upload'). */
+  label: string;
+  userAgent: string;
+  table: OutboxTable;
+  /** Read before every pass; null = not configured (rows wait, nothing is sent). */
+  endpoint(): E | null;
+  /** A digest of what the user can fix (URL, password…): a change lifts every wait. */
+  endpointKey(endpoint: E): string;
+  /** The values of table.group this endpoint sends; rows of other groups wait, unsent.
+   *  Absent: every row. */
+  groups?(endpoint: E): readonly string[];
+  /** The request for one row. Throws UploadEndpointError when it must not be sent. */
+  target(row: OutboxRow, endpoint: E): OutboxTarget;
+}
+
+export interface OutboxSenderOptions<E> extends OutboxSenderTuning {
+  db: Database;
+  clock: Clock;
+  log: Logger;
+  channel: OutboxChannel<E>;
+}
+
+export interface OutboxStatus {
   pending: number;
   /** The last failure ('HTTP 401', 'ECONNREFUSED …'), null after a delivery. */
   lastError: string | null;
@@ -289,7 +353,7 @@ export interface HistoryUploadStatus {
   nextAttemptAt: number | null;
 }
 
-export type HistoryUploader = ReturnType<typeof createHistoryUploader>;
+export type OutboxSender = ReturnType<typeof createOutboxSender>;
 
 type FailureKind = 'network' | 'server' | 'rejected';
 
@@ -302,18 +366,12 @@ interface Failure {
   retryAfterMs: number | null;
 }
 
-interface DueRow {
-  call_id: string;
-  payload: string;
-  attempts: number;
-}
-
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const USER_AGENT = 'Tsunagu-HistoryUpload/1';
 
-export function createHistoryUploader(options: HistoryUploaderOptions) {
-  const { db, clock, log } = options;
+export function createOutboxSender<E>(options: OutboxSenderOptions<E>) {
+  const { db, clock, log, channel } = options;
+  const { label } = channel;
   const post = options.post ?? nodeHttpPost;
   const initialMs = options.backoff?.initialMs ?? 5_000;
   const maxMs = options.backoff?.maxMs ?? 15 * 60_000;
@@ -331,32 +389,40 @@ export function createHistoryUploader(options: HistoryUploaderOptions) {
   });
   const clearTimer = options.clearTimer ?? ((handle: unknown) => clearTimeout(handle as ReturnType<typeof setTimeout>));
 
-  // Oldest first: history_outbox_pending is (created_at) + rowid, walked in order.
+  const { name: table, key: keyColumn, pendingIndex } = channel.table;
+  const groupColumn = channel.table.group ?? null;
+  // Only rows of the groups the settings take: otherwise a row nobody may send would be "due"
+  // for ever, and the wake-up timer would fire at once, again and again.
+  const inGroups = groupColumn === null ? '' : ` AND ${groupColumn} IN (SELECT value FROM json_each(@groups))`;
+  // Oldest first: the pending index is (created_at) + rowid, walked in order.
   const nextDue = db.prepare(`
-    SELECT call_id, payload, attempts FROM history_outbox INDEXED BY history_outbox_pending
-    WHERE delivered_at IS NULL AND next_attempt_at <= ?
+    SELECT ${keyColumn} AS key, payload, attempts, ${groupColumn ?? 'NULL'} AS "group", ${channel.table.context ?? 'NULL'} AS context
+    FROM ${table} INDEXED BY ${pendingIndex}
+    WHERE delivered_at IS NULL AND next_attempt_at <= @now${inGroups}
     ORDER BY created_at, rowid LIMIT 1`);
-  const nextWake = db.prepare('SELECT min(next_attempt_at) FROM history_outbox WHERE delivered_at IS NULL').pluck();
-  const countPending = db.prepare('SELECT count(*) FROM history_outbox WHERE delivered_at IS NULL').pluck();
+  const nextWake = db.prepare(`SELECT min(next_attempt_at) FROM ${table} WHERE delivered_at IS NULL${inGroups}`).pluck();
+  const countPending = db.prepare(`SELECT count(*) FROM ${table} WHERE delivered_at IS NULL`).pluck();
   const markDelivered = db.prepare(`
-    UPDATE history_outbox SET delivered_at = @now, attempts = attempts + 1, last_error = NULL, failure_kind = NULL
-    WHERE call_id = @callId AND delivered_at IS NULL`);
+    UPDATE ${table} SET delivered_at = @now, attempts = attempts + 1, last_error = NULL, failure_kind = NULL
+    WHERE ${keyColumn} = @key AND delivered_at IS NULL`);
   const markFailed = db.prepare(`
-    UPDATE history_outbox SET attempts = attempts + 1, last_error = @error, failure_kind = @kind, next_attempt_at = @next
-    WHERE call_id = @callId AND delivered_at IS NULL`);
+    UPDATE ${table} SET attempts = attempts + 1, last_error = @error, failure_kind = @kind, next_attempt_at = @next
+    WHERE ${keyColumn} = @key AND delivered_at IS NULL`);
   // What kick() and start() may cut short (see the table at the top).
   const makeNetworkDue = db.prepare(
-    "UPDATE history_outbox SET next_attempt_at = @now WHERE delivered_at IS NULL AND next_attempt_at > @now AND failure_kind = 'network'",
+    `UPDATE ${table} SET next_attempt_at = @now WHERE delivered_at IS NULL AND next_attempt_at > @now AND failure_kind = 'network'`,
   );
-  const makeAllDue = db.prepare('UPDATE history_outbox SET next_attempt_at = @now WHERE delivered_at IS NULL AND next_attempt_at > @now');
+  const makeAllDue = db.prepare(`UPDATE ${table} SET next_attempt_at = @now WHERE delivered_at IS NULL AND next_attempt_at > @now`);
   const makeStartDue = db.prepare(
-    "UPDATE history_outbox SET next_attempt_at = @now WHERE delivered_at IS NULL AND next_attempt_at > @now AND failure_kind IS NOT 'server'",
+    `UPDATE ${table} SET next_attempt_at = @now WHERE delivered_at IS NULL AND next_attempt_at > @now AND failure_kind IS NOT 'server'`,
   );
-  const prune = db.prepare('DELETE FROM history_outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?');
-  const lastDelivery = db.prepare('SELECT max(delivered_at) FROM history_outbox').pluck();
+  const prune = db.prepare(`DELETE FROM ${table} WHERE delivered_at IS NOT NULL AND delivered_at < ?`);
+  const lastDelivery = db.prepare(`SELECT max(delivered_at) FROM ${table}`).pluck();
   const oldestError = db.prepare(`
-    SELECT last_error FROM history_outbox INDEXED BY history_outbox_pending
+    SELECT last_error FROM ${table} INDEXED BY ${pendingIndex}
     WHERE delivered_at IS NULL AND last_error IS NOT NULL ORDER BY created_at, rowid LIMIT 1`).pluck();
+  const groupsParam = (endpoint: E): Record<string, string> =>
+    groupColumn === null ? {} : { groups: JSON.stringify(channel.groups?.(endpoint) ?? []) };
 
   let stopped = true;
   let timer: unknown = null;
@@ -372,10 +438,6 @@ export function createHistoryUploader(options: HistoryUploaderOptions) {
   let lastError: string | null = null;
   let lastDeliveredAt: number | null = null;
   let lastPrunedAt = -Infinity;
-
-  // A digest, so that the password is not copied into one more long-lived string.
-  const endpointKey = (e: UploadEndpoint) =>
-    createHash('sha256').update(JSON.stringify([e.url, e.user, e.password, e.caCertPem ?? ''])).digest('base64');
 
   function backoffDelay(attempts: number): number {
     const base = Math.min(maxMs, initialMs * factor ** Math.max(0, attempts - 1));
@@ -409,7 +471,7 @@ export function createHistoryUploader(options: HistoryUploaderOptions) {
     return { kind: 'network', message, endpointWide: true, retryAfterMs: null };
   }
 
-  function recordFailure(row: DueRow, failure: Failure, endpoint: string, now: number): void {
+  function recordFailure(row: OutboxRow, failure: Failure, endpoint: string, now: number): void {
     const attempts = row.attempts + 1;
     const delay =
       failure.retryAfterMs !== null
@@ -418,11 +480,11 @@ export function createHistoryUploader(options: HistoryUploaderOptions) {
           ? Math.round(maxMs * (1 - jitter * random()))
           : backoffDelay(attempts);
     const next = now + delay;
-    markFailed.run({ callId: row.call_id, error: failure.message, kind: failure.kind, next });
+    markFailed.run({ key: row.key, error: failure.message, kind: failure.kind, next });
     if (failure.endpointWide) hold = { until: next, kind: failure.kind };
     failedWith = endpoint;
     if (failure.message !== lastError) {
-      log.warn(`history upload failed (${failure.message}); ${pendingCount()} record(s) waiting, next try in ${Math.round(delay / 1000)} s`);
+      log.warn(`${label} failed (${failure.message}); ${pendingCount()} record(s) waiting, next try in ${Math.round(delay / 1000)} s`);
     }
     lastError = failure.message;
   }
@@ -449,50 +511,50 @@ export function createHistoryUploader(options: HistoryUploaderOptions) {
     const sent = new Set<string>();
     for (;;) {
       if (stopped) break;
-      const endpoint = options.endpoint();
+      const endpoint = channel.endpoint();
       if (!endpoint) break;
-      const key = endpointKey(endpoint);
+      const key = channel.endpointKey(endpoint);
       let now = clock.now();
       liftIfEndpointChanged(key, now);
       if (hold) {
         if (now < hold.until) break;
         hold = null;
       }
-      const row = nextDue.get(now) as DueRow | undefined;
+      const row = nextDue.get({ now, ...groupsParam(endpoint) }) as OutboxRow | undefined;
       if (!row) break;
-      if (sent.has(row.call_id)) {
-        log.error(`history upload: record ${row.call_id} is still due after its attempt; waiting`);
+      if (sent.has(row.key)) {
+        log.error(`${label}: record ${row.key} is still due after its attempt; waiting`);
         hold = { until: now + initialMs, kind: 'network' };
         break;
       }
-      sent.add(row.call_id);
+      sent.add(row.key);
 
-      let url: URL;
+      let target: OutboxTarget;
       try {
-        url = checkEndpointUrl(endpoint.url);
+        target = channel.target(row, endpoint);
       } catch (error) {
-        recordFailure(row, { kind: 'rejected', message: (error as Error).message, endpointWide: true, retryAfterMs: null }, key, now);
-        break;
+        if (!(error instanceof UploadEndpointError)) throw error;
+        recordFailure(row, { kind: 'rejected', message: error.message, endpointWide: error.endpointWide, retryAfterMs: null }, key, now);
+        if (error.endpointWide) break;
+        continue;
       }
       const headers: Record<string, string> = {
         'content-type': 'application/json',
-        'idempotency-key': row.call_id,
-        'user-agent': USER_AGENT,
-        ...(endpoint.user
-          ? { authorization: `Basic ${Buffer.from(`${endpoint.user}:${endpoint.password}`, 'utf8').toString('base64')}` }
-          : {}),
+        'idempotency-key': row.key,
+        'user-agent': channel.userAgent,
+        ...target.headers,
       };
       const controller = new AbortController();
       inFlight = controller;
       let failure: Failure | null;
       try {
         const response = await post({
-          url,
+          url: target.url,
           headers,
           body: row.payload,
           timeoutMs,
           signal: controller.signal,
-          ...(endpoint.caCertPem?.trim() ? { caCertPem: endpoint.caCertPem } : {}),
+          ...(target.caCertPem?.trim() ? { caCertPem: target.caCertPem } : {}),
         });
         now = clock.now();
         failure = classifyResponse(response, now);
@@ -505,10 +567,10 @@ export function createHistoryUploader(options: HistoryUploaderOptions) {
         inFlight = null;
       }
       if (failure === null) {
-        markDelivered.run({ callId: row.call_id, now });
+        markDelivered.run({ key: row.key, now });
         delivered += 1;
         lastDeliveredAt = now;
-        if (lastError !== null) log.info('history upload works again');
+        if (lastError !== null) log.info(`${label} works again`);
         lastError = null;
         failedWith = null;
         continue;
@@ -517,7 +579,7 @@ export function createHistoryUploader(options: HistoryUploaderOptions) {
       if (failure.endpointWide) break;
     }
     if (delivered > 0) {
-      log.info(`history upload: ${delivered} record(s) delivered`);
+      log.info(`${label}: ${delivered} record(s) delivered`);
       const now = clock.now();
       if (now - lastPrunedAt >= DAY_MS) {
         lastPrunedAt = now;
@@ -530,8 +592,10 @@ export function createHistoryUploader(options: HistoryUploaderOptions) {
     if (timer !== null) clearTimer(timer);
     timer = null;
     timerAt = null;
-    if (stopped || !options.endpoint()) return;
-    const wake = nextWake.get() as number | null;
+    if (stopped) return;
+    const endpoint = channel.endpoint();
+    if (!endpoint) return;
+    const wake = nextWake.get(groupsParam(endpoint)) as number | null;
     if (wake === null) return;
     const at = Math.max(wake, hold?.until ?? -Infinity);
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, at - clock.now()));
@@ -557,14 +621,14 @@ export function createHistoryUploader(options: HistoryUploaderOptions) {
         } while (rerun && !stopped);
       } catch (error) {
         // The database said no (busy, disk full): try again later rather than spin.
-        log.error('history upload stopped by an error; will try again', error);
+        log.error(`${label} stopped by an error; will try again`, error);
         hold = { until: clock.now() + initialMs, kind: 'network' };
       } finally {
         running = null;
         try {
           schedule();
         } catch (error) {
-          log.error('history upload could not schedule its next try', error);
+          log.error(`${label} could not schedule its next try`, error);
         }
       }
     })();
@@ -592,7 +656,7 @@ export function createHistoryUploader(options: HistoryUploaderOptions) {
     },
 
     /**
-     * Deliver now: call after a call ended, when the network came back, and when the upload
+     * Deliver now: call after a record was queued, when the network came back, and when the
      * settings changed. Records that failed on the network are tried at once; a changed
      * endpoint lifts every wait; a server's "wait" (5xx, 429, Retry-After) and a rejection by
      * the same endpoint are kept. Resolves when the pass it caused is done.
@@ -600,8 +664,8 @@ export function createHistoryUploader(options: HistoryUploaderOptions) {
     kick(): Promise<void> {
       if (stopped) return Promise.resolve();
       const now = clock.now();
-      const endpoint = options.endpoint();
-      const changed = endpoint !== null && liftIfEndpointChanged(endpointKey(endpoint), now);
+      const endpoint = channel.endpoint();
+      const changed = endpoint !== null && liftIfEndpointChanged(channel.endpointKey(endpoint), now);
       if (!changed && (!hold || hold.kind === 'network')) {
         hold = null;
         makeNetworkDue.run({ now });
@@ -630,8 +694,44 @@ export function createHistoryUploader(options: HistoryUploaderOptions) {
       return pendingCount();
     },
 
-    status(): HistoryUploadStatus {
+    status(): OutboxStatus {
       return { pending: pendingCount(), lastError, lastDeliveredAt, nextAttemptAt: timerAt };
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The history uploader: the sender on history_outbox, to the web phonebook's upload URL.
+
+export interface HistoryUploaderOptions extends OutboxSenderTuning {
+  db: Database;
+  clock: Clock;
+  log: Logger;
+  /** Read before every pass; null = upload not configured (records wait, nothing is sent). */
+  endpoint: () => UploadEndpoint | null;
+}
+
+export type HistoryUploadStatus = OutboxStatus;
+export type HistoryUploader = OutboxSender;
+
+const HISTORY_OUTBOX: OutboxTable = { name: 'history_outbox', key: 'call_id', pendingIndex: 'history_outbox_pending' };
+
+export function createHistoryUploader(options: HistoryUploaderOptions): HistoryUploader {
+  const { endpoint, ...rest } = options;
+  return createOutboxSender<UploadEndpoint>({
+    ...rest,
+    channel: {
+      label: 'history upload',
+      userAgent: 'Tsunagu-HistoryUpload/1',
+      table: HISTORY_OUTBOX,
+      endpoint,
+      // A digest, so that the password is not copied into one more long-lived string.
+      endpointKey: (e) => createHash('sha256').update(JSON.stringify([e.url, e.user, e.password, e.caCertPem ?? ''])).digest('base64'),
+      target: (_row, e) => ({
+        url: checkEndpointUrl(e.url),
+        headers: e.user ? { authorization: `Basic ${Buffer.from(`${e.user}:${e.password}`, 'utf8').toString('base64')}` } : {},
+        ...(e.caCertPem?.trim() ? { caCertPem: e.caCertPem } : {}),
+      }),
+    },
+  });
 }

@@ -7,11 +7,28 @@ import { toEntry, type CallRow } from './history-row';
 
 export type HistoryService = ReturnType<typeof createHistoryService>;
 
+/** What happened to a call's row: the start, the answer, the end, or the interrupted mark. */
+export type CallChange = 'started' | 'answered' | 'ended' | 'interrupted';
+
+/**
+ * Told about every change of a call, inside the transaction that stores it (the CTI webhooks,
+ * cti/call-webhooks.ts, queue their event there): whatever `stage` writes commits with the
+ * change or not at all, and a throw rolls the change back. `committed` runs after the commit
+ * of a change for which `stage` said it queued something (to start the delivery).
+ */
+export interface CallEventSink {
+  /** `row` is the calls row as stored; `at` is the time of the change. True: something queued. */
+  stage(change: CallChange, row: OutboxCallRow, at: number): boolean;
+  committed(): void;
+}
+
 export interface HistoryServiceOptions {
   /** The history upload outbox (history-outbox.ts). `enqueue()` is asked when a call's end is
    *  stored: true queues its record for upload in the same transaction. Asked per call, so
    *  switching the upload on or off in the settings applies from the next call on. */
   outbox?: { enqueue(): boolean };
+  /** Call events for the CTI webhooks; see CallEventSink. */
+  events?: CallEventSink;
 }
 
 /**
@@ -22,9 +39,10 @@ export function createHistoryService(db: Database, clock: Clock, options: Histor
   // remote_key / remote_digits (migration 003) are what the history list filters and searches on.
   const insert = db.prepare(`
     INSERT INTO calls (call_id, sip_call_id, direction, remote_number, remote_name, local_account, started_at, remote_key, remote_digits)
-    VALUES (@callId, @sipCallId, @direction, @remoteNumber, @remoteName, @localAccount, @startedAt, @remoteKey, @remoteDigits)`);
+    VALUES (@callId, @sipCallId, @direction, @remoteNumber, @remoteName, @localAccount, @startedAt, @remoteKey, @remoteDigits)
+    RETURNING *`);
   const markAnswered = db.prepare(
-    'UPDATE calls SET answered_at = @at WHERE call_id = @callId AND outcome IS NULL AND answered_at IS NULL',
+    'UPDATE calls SET answered_at = @at WHERE call_id = @callId AND outcome IS NULL AND answered_at IS NULL RETURNING *',
   );
   // RETURNING hands back the row as stored (talk time computed by SQLite): the upload record
   // is built from exactly that, inside the same transaction.
@@ -50,19 +68,36 @@ export function createHistoryService(db: Database, clock: Clock, options: Histor
   // Prepared only when there is an outbox: without one the table need not even be looked at.
   const queueUpload = options.outbox ? prepareOutboxInsert(db) : null;
   const enqueueNow = (): boolean => queueUpload !== null && options.outbox?.enqueue() === true;
+  const sink = options.events ?? null;
 
+  /** Hands the stored rows to the sink; true when it queued something. */
+  const stageAll = (change: CallChange, rows: readonly OutboxCallRow[], at: number): boolean => {
+    let queued = false;
+    if (sink) for (const row of rows) queued = sink.stage(change, row, at) || queued;
+    return queued;
+  };
+
+  // A start with its webhook event, and an answer with its: the same all-or-nothing as the end.
+  const storeStart = db.transaction((params: Record<string, unknown>, at: number) => {
+    const row = insert.get(params) as OutboxCallRow;
+    return stageAll('started', [row], at);
+  });
+  const storeAnswer = db.transaction((params: { callId: string; at: number }) => {
+    const rows = markAnswered.all(params) as OutboxCallRow[];
+    return stageAll('answered', rows, params.at);
+  });
   // The end (or the interrupted mark) and its upload record commit together or not at all: a
   // crash between the two cannot leave an ended call that is never uploaded, nor an upload of
-  // an end that was rolled back. INSERT OR IGNORE: a record already queued stays as it was.
+  // an end that was rolled back. ON CONFLICT DO NOTHING: a record already queued stays as it was.
   const storeEnd = db.transaction((params: { callId: string; outcome: string; reason: string | null; at: number }, enqueue: boolean) => {
     const rows = markEnded.all(params) as OutboxCallRow[];
     if (enqueue) for (const row of rows) queueUpload?.(row, params.at);
-    return rows.length;
+    return { changes: rows.length, queued: stageAll('ended', rows, params.at) };
   });
   const storeInterrupted = db.transaction((at: number, enqueue: boolean) => {
     const rows = markInterrupted.all() as OutboxCallRow[];
     if (enqueue) for (const row of rows) queueUpload?.(row, at);
-    return rows.length;
+    return { changes: rows.length, queued: stageAll('interrupted', rows, at) };
   });
 
   function requireCall(callId: string): void {
@@ -71,27 +106,31 @@ export function createHistoryService(db: Database, clock: Clock, options: Histor
 
   return {
     callStarted(call: CallStarted): void {
+      const startedAt = clock.now();
+      let queued: boolean;
       try {
-        insert.run({ ...call, ...remoteKeys(call.remoteNumber), startedAt: clock.now() });
+        queued = storeStart.immediate({ ...call, ...remoteKeys(call.remoteNumber), startedAt }, startedAt);
       } catch (error) {
         // A replayed start (renderer retry) must not create a second row or fail the call.
         if (error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_UNIQUE') return;
         throw error;
       }
+      if (queued) sink?.committed();
     },
 
     callAnswered(callId: string): void {
       requireCall(callId);
-      markAnswered.run({ callId, at: clock.now() });
+      if (storeAnswer.immediate({ callId, at: clock.now() })) sink?.committed();
     },
 
     /** Completes the row. A second end for the same call is ignored: the first one is the truth. */
     callEnded(ended: CallEnded): void {
       requireCall(ended.callId);
       const at = clock.now();
-      const changes = storeEnd.immediate({ callId: ended.callId, outcome: ended.outcome, reason: ended.reason, at }, enqueueNow());
+      const { changes, queued } = storeEnd.immediate({ callId: ended.callId, outcome: ended.outcome, reason: ended.reason, at }, enqueueNow());
       // After the commit: a listener (a missed-call notice, the uploader's kick) sees the row.
       if (changes > 0) for (const listener of endedListeners) listener(ended);
+      if (queued) sink?.committed();
     },
 
     /** Called once per call, after its end is stored (e.g. to notify a missed call). */
@@ -103,7 +142,9 @@ export function createHistoryService(db: Database, clock: Clock, options: Histor
     /** Run once at start-up: calls still open were cut off by a crash or power loss. Their
      *  records are queued for upload like any other end (the uploader's start() sends them). */
     markInterruptedCalls(): number {
-      return storeInterrupted.immediate(clock.now(), enqueueNow());
+      const { changes, queued } = storeInterrupted.immediate(clock.now(), enqueueNow());
+      if (queued) sink?.committed();
+      return changes;
     },
 
     list(request: HistoryListRequest): HistoryEntry[] {

@@ -2,12 +2,15 @@ import type { CallerIdentification } from '../contacts/caller-identification';
 import type { ContactsService } from '../contacts/contacts-service';
 import type { ContactsTransfer } from '../contacts/contacts-transfer';
 import type { CallAlerts } from '../desktop/call-alerts';
+import type { CtiService } from '../cti/cti-service';
 import type { ShortcutService } from '../desktop/shortcuts';
 import type { HistoryQueryEngine } from '../history/history-query';
 import type { HistoryService } from '../history/history-service';
 import type { LinkRouter } from '../protocol/link-router';
+import { parseProvisioningText } from '../settings/provisioning-import';
 import type { SettingsService } from '../settings/settings-service';
 import type { WebPhonebookManager } from '../webphonebook/web-phonebook-manager';
+import type { ProvisioningParseResult } from '../../src-preload/contract';
 import type { InvokeHandlers } from './dispatcher';
 
 export interface HandlerServices {
@@ -21,15 +24,24 @@ export interface HandlerServices {
   historyQuery: HistoryQueryEngine;
   webPhonebook: WebPhonebookManager;
   callers: CallerIdentification;
+  cti: CtiService;
+  /** The provisioning CSV through the open dialog. */
+  chooseProvisioningFile(): Promise<ProvisioningParseResult | null>;
   /** Writes a history export through the save dialog. */
   exportHistory(query: Parameters<HistoryQueryEngine['exportCsv']>[0]): Promise<{ saved: boolean; count: number }>;
 }
 
 /** Adapters only: each channel maps onto one service call. Logic lives in the services. */
-export function createInvokeHandlers({ settings, history, links, alerts, shortcuts, contacts, transfer, historyQuery, webPhonebook, callers, exportHistory }: HandlerServices): InvokeHandlers {
+export function createInvokeHandlers({ settings, history, links, alerts, shortcuts, contacts, transfer, historyQuery, webPhonebook, callers, cti, chooseProvisioningFile, exportHistory }: HandlerServices): InvokeHandlers {
   return {
     'tsunagu:settings:get': () => settings.view(),
     'tsunagu:settings:save-account': (input) => settings.saveAccount(input),
+    'tsunagu:settings:delete-account': ({ id }) => settings.deleteAccount(id),
+    'tsunagu:settings:order-accounts': ({ ids }) => settings.orderAccounts(ids),
+    'tsunagu:settings:set-cti': (cti_) => settings.setCti(cti_),
+    'tsunagu:settings:set-audio': (audio) => settings.setAudio(audio),
+    'tsunagu:settings:parse-provisioning': ({ format, text }) => parseProvisioningText(format, text),
+    'tsunagu:settings:choose-provisioning-file': () => chooseProvisioningFile(),
     'tsunagu:settings:set-language': (language) => settings.setLanguage(language),
     'tsunagu:settings:set-desktop': (preferences) => settings.setDesktop(preferences),
     'tsunagu:settings:set-call-buttons': (buttons) => settings.setCallButtons(buttons),
@@ -62,5 +74,7 @@ export function createInvokeHandlers({ settings, history, links, alerts, shortcu
     'tsunagu:webphonebook:state': () => webPhonebook.state(),
     'tsunagu:webphonebook:search': ({ query, limit }) => webPhonebook.search(query, limit),
     'tsunagu:webphonebook:open-page': () => webPhonebook.openPage(),
+    'tsunagu:cti:last-call': ({ number, exceptCallId }) => cti.lastCall(number, exceptCallId),
+    'tsunagu:cti:open': ({ button, call }) => cti.open(button, call),
   };
 }

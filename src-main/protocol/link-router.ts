@@ -1,5 +1,8 @@
 import type { SendEvent } from '../ipc/events';
 import type { Logger } from '../support/log';
+import type { ProvisioningEntry } from '../../src-preload/contract';
+import { isProvisioningLink } from '../provisioning';
+import { provisioningLinkEntry } from '../settings/provisioning-import';
 import { isCallLink, parseCallLink } from './link-parser';
 
 export interface LinkRouterDeps {
@@ -31,26 +34,45 @@ export type LinkRouter = ReturnType<typeof createLinkRouter>;
  * a user who clicked two numbers while the app was starting wants the last one, and dialling
  * both would be wrong.
  */
+type Pending = { kind: 'dial'; target: string } | { kind: 'provision'; entry: ProvisioningEntry };
+
 export function createLinkRouter(deps: LinkRouterDeps) {
   let ready = false;
-  let pending: string | null = null;
+  let pending: Pending | null = null;
 
-  function deliver(target: string): void {
+  function deliver(link: Pending): void {
     deps.showWindow();
-    deps.send('tsunagu:event:dial-request', { target, dialImmediately: deps.dialImmediately() });
+    if (link.kind === 'dial') deps.send('tsunagu:event:dial-request', { target: link.target, dialImmediately: deps.dialImmediately() });
+    // A provisioning link only fills the account form: the page asks before anything is saved,
+    // because whoever wrote the link chose the server the phone would register with.
+    else deps.send('tsunagu:event:provision-request', link.entry);
+  }
+
+  function accept(link: Pending): void {
+    if (ready) deliver(link);
+    else pending = link;
   }
 
   return {
     /** A link from open-url (macOS) or from anywhere already isolated. Returns whether it was accepted. */
     handleLink(raw: string): boolean {
+      if (isProvisioningLink(raw)) {
+        const entry = provisioningLinkEntry(raw);
+        if (!entry.ok) {
+          // The reason is ours and safe to log; the link may carry a password.
+          deps.log.warn(`refused a provisioning link: ${entry.reason}`);
+          return false;
+        }
+        accept({ kind: 'provision', entry });
+        return true;
+      }
       const parsed = parseCallLink(raw);
       if (!parsed.ok) {
         // The reason is ours and safe to log; the link text itself may carry personal data.
         deps.log.warn(`refused a call link: ${parsed.reason}`);
         return false;
       }
-      if (ready) deliver(parsed.target);
-      else pending = parsed.target;
+      accept({ kind: 'dial', target: parsed.target });
       return true;
     },
 
@@ -63,9 +85,9 @@ export function createLinkRouter(deps: LinkRouterDeps) {
     rendererReady(): void {
       ready = true;
       if (pending !== null) {
-        const target = pending;
+        const link = pending;
         pending = null;
-        deliver(target);
+        deliver(link);
       }
     },
 

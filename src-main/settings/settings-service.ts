@@ -1,6 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
+  AccountId,
   AccountSettings,
+  AudioSettings,
+  CtiSettings,
+  DEFAULT_AUDIO,
+  DEFAULT_CTI,
+  MAX_ACCOUNTS,
   CallButtons,
   DEFAULT_CALL_BUTTONS,
   DEFAULT_DESKTOP_PREFERENCES,
@@ -27,19 +34,53 @@ export interface SettingsDocument {
   store: Record<string, unknown>;
 }
 
+const StoredAccount = z.object({ id: AccountId, enabled: z.boolean(), account: AccountSettings });
+
+/** The id given to the one account of a settings file written before several were possible. */
+const LEGACY_ACCOUNT_ID = 'account-1';
+
+/**
+ * Files from before several accounts (`account` + `secrets.sipPassword`) read as a list of one,
+ * password included: an update must not make the user type their SIP password again.
+ */
+function upgradeLegacyAccount(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || 'accounts' in raw || !('account' in raw)) return raw;
+  const { account, ...rest } = raw as Record<string, unknown>;
+  const secrets = rest.secrets;
+  let upgradedSecrets = secrets;
+  if (typeof secrets === 'object' && secrets !== null && !Array.isArray(secrets) && 'sipPassword' in secrets) {
+    const { sipPassword, ...others } = secrets as Record<string, unknown>;
+    upgradedSecrets = account === null || account === undefined ? others : { ...others, sipPasswords: { [LEGACY_ACCOUNT_ID]: sipPassword } };
+  }
+  return {
+    ...rest,
+    accounts: account === null || account === undefined ? [] : [{ id: LEGACY_ACCOUNT_ID, enabled: true, account }],
+    ...(upgradedSecrets === undefined ? {} : { secrets: upgradedSecrets }),
+  };
+}
+
 /** What is on disk. Secrets are only ever the base64 of `safeStorage.encryptString`. */
-export const StoredSettings = z.object({
-  account: AccountSettings.nullable().default(null),
+export const StoredSettings = z.preprocess(
+  upgradeLegacyAccount,
+  z.object({
+  accounts: z
+    .array(StoredAccount)
+    .max(MAX_ACCOUNTS)
+    .refine((list) => new Set(list.map((a) => a.id)).size === list.length, 'duplicate account id')
+    .default([]),
   language: Language.default('system'),
   secrets: z
     .object({
-      sipPassword: z.base64().optional(),
+      /** By account id. */
+      sipPasswords: z.record(AccountId, z.base64()).default({}),
       webPhonebookPassword: z.base64().optional(),
     })
-    .default({}),
+    .default({ sipPasswords: {} }),
   desktop: DesktopPreferences.default(DEFAULT_DESKTOP_PREFERENCES),
   callButtons: CallButtons.default(DEFAULT_CALL_BUTTONS),
   webPhonebook: WebPhonebookSettings.default(DEFAULT_WEB_PHONEBOOK),
+  cti: CtiSettings.default(DEFAULT_CTI),
+  audio: AudioSettings.default(DEFAULT_AUDIO),
   /** Main-only state, never sent to the page. */
   window: z
     .object({
@@ -48,7 +89,8 @@ export const StoredSettings = z.object({
         .optional(),
     })
     .default({}),
-});
+  }),
+);
 export type WindowBounds = NonNullable<StoredSettings['window']['bounds']>;
 export type StoredSettings = z.infer<typeof StoredSettings>;
 
@@ -88,8 +130,7 @@ export function createSettingsService(deps: SettingsServiceDeps) {
 
   function toView(): SettingsView {
     return {
-      account: current.account,
-      hasPassword: current.secrets.sipPassword !== undefined,
+      accounts: current.accounts.map((entry) => ({ ...entry, hasPassword: current.secrets.sipPasswords[entry.id] !== undefined })),
       language: current.language,
       systemLocale: deps.systemLocale,
       secretStorage: { backend: deps.secretBackend, weak: deps.secretBackend === 'basic_text' },
@@ -99,6 +140,8 @@ export function createSettingsService(deps: SettingsServiceDeps) {
       callButtons: current.callButtons,
       webPhonebook: current.webPhonebook,
       hasWebPhonebookPassword: current.secrets.webPhonebookPassword !== undefined,
+      cti: current.cti,
+      audio: current.audio,
     };
   }
 
@@ -113,13 +156,45 @@ export function createSettingsService(deps: SettingsServiceDeps) {
   return {
     view: toView,
 
+    /** Adds an account (no id) or replaces one; its password is kept unless one is given. */
     saveAccount(input: AccountInput): SettingsView {
-      const secrets = { ...current.secrets };
+      const existing = input.id === undefined ? undefined : current.accounts.find((entry) => entry.id === input.id);
+      if (input.id !== undefined && !existing) throw new ServiceError('not-found', 'no such account');
+      if (!existing && current.accounts.length >= MAX_ACCOUNTS) throw new ServiceError('invalid-payload', `at most ${MAX_ACCOUNTS} accounts`);
+      const id = existing?.id ?? randomUUID();
+      const sipPasswords = { ...current.secrets.sipPasswords };
       if (input.password !== undefined) {
-        if (input.password === '') delete secrets.sipPassword;
-        else secrets.sipPassword = encrypt(input.password);
+        if (input.password === '') delete sipPasswords[id];
+        else sipPasswords[id] = encrypt(input.password);
       }
-      return persist({ ...current, account: input.account, secrets });
+      const entry = { id, enabled: input.enabled ?? existing?.enabled ?? true, account: AccountSettings.parse(input.account) };
+      const accounts = existing ? current.accounts.map((a) => (a.id === id ? entry : a)) : [...current.accounts, entry];
+      return persist({ ...current, accounts, secrets: { ...current.secrets, sipPasswords } });
+    },
+
+    /** Removes an account and its password. */
+    deleteAccount(id: string): SettingsView {
+      if (!current.accounts.some((entry) => entry.id === id)) throw new ServiceError('not-found', 'no such account');
+      const sipPasswords = { ...current.secrets.sipPasswords };
+      delete sipPasswords[id];
+      return persist({ ...current, accounts: current.accounts.filter((entry) => entry.id !== id), secrets: { ...current.secrets, sipPasswords } });
+    },
+
+    /** The user's order (the first enabled account is the default line): every id exactly once. */
+    orderAccounts(ids: readonly string[]): SettingsView {
+      const byId = new Map(current.accounts.map((entry) => [entry.id, entry]));
+      if (ids.length !== byId.size || new Set(ids).size !== ids.length || ids.some((id) => !byId.has(id))) {
+        throw new ServiceError('invalid-payload', 'the order must name every account once');
+      }
+      return persist({ ...current, accounts: ids.map((id) => byId.get(id)!) });
+    },
+
+    setCti(cti: CtiSettings): SettingsView {
+      return persist({ ...current, cti });
+    },
+
+    setAudio(audio: AudioSettings): SettingsView {
+      return persist({ ...current, audio });
     },
 
     setLanguage(language: Language): SettingsView {
@@ -174,20 +249,24 @@ export function createSettingsService(deps: SettingsServiceDeps) {
       deps.document.store = current;
     },
 
-    /** The account with its decrypted password, for the SIP engine; null until configured. */
-    credentials(): SipCredentials | null {
-      if (!current.account) return null;
-      let password = '';
-      if (current.secrets.sipPassword !== undefined) {
-        try {
-          password = deps.cipher.decryptString(Buffer.from(current.secrets.sipPassword, 'base64'));
-        } catch {
-          // E.g. the OS keychain entry was reset. The registration will then fail with an
-          // authentication error the user can act on; the secret itself is never logged.
-          deps.log.warn('stored SIP password could not be decrypted');
-        }
-      }
-      return { account: current.account, password };
+    /** Every enabled account with its decrypted password, for the SIP engines. */
+    credentials(): SipCredentials[] {
+      return current.accounts
+        .filter((entry) => entry.enabled)
+        .map((entry) => {
+          let password = '';
+          const stored = current.secrets.sipPasswords[entry.id];
+          if (stored !== undefined) {
+            try {
+              password = deps.cipher.decryptString(Buffer.from(stored, 'base64'));
+            } catch {
+              // E.g. the OS keychain entry was reset. The registration will then fail with an
+              // authentication error the user can act on; the secret itself is never logged.
+              deps.log.warn('stored SIP password could not be decrypted');
+            }
+          }
+          return { id: entry.id, account: entry.account, password };
+        });
     },
 
     onChange(listener: (view: SettingsView) => void): () => void {

@@ -72,6 +72,9 @@ export interface PermissionQuery {
 export function isPermissionAllowed(query: PermissionQuery, appOrigin: string = APP_ORIGIN): boolean {
   if (query.origin !== appOrigin) return false;
   if (query.permission === 'notifications') return true;
+  // Choosing where calls and the ringer play (setSinkId on a headset or the PC speakers) is
+  // 'speaker-selection' in Chromium's permission model; it exposes output devices only.
+  if (query.permission === 'speaker-selection') return true;
   // Chromium's Local Network Access gates connections to private/loopback addresses. Many
   // offices run the PBX (or an SBC) on the LAN, so the SIP WebSocket must be allowed to reach
   // it; connect-src in the CSP still limits the page to the one configured server.

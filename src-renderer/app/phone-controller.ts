@@ -9,6 +9,7 @@ import type { TsunaguApi } from '../../src-preload/api';
 import { PhoneEngineError } from '../phone/errors';
 import { lampState, type LampState, type MessageSummary, type WatchedDialog } from '../phone/presence-parsers';
 import type {
+  CallEvent,
   CallInfo,
   CallOutcome,
   CallPhase,
@@ -18,9 +19,22 @@ import type {
   SipAccountConfig,
 } from '../phone/types';
 
+/** One registered SIP account as the UI shows it: its own lamp, its label, its identity. */
+export interface AccountStatus {
+  id: string;
+  /** What the user calls this line: the account's display name, else its extension. */
+  label: string;
+  /** `user@domain`: the identity calls on this account come from and ring to. */
+  aor: string;
+  user: string;
+  registration: RegistrationState;
+}
+
 /** One call as the UI shows it: a line of the phone. */
 export interface LineView {
   info: CallInfo;
+  /** The account the call is on: the line that was called (着信先), or the one we call from. */
+  accountId: string;
   phase: CallPhase;
   hold: HoldState;
   /** The far end holds us. */
@@ -37,7 +51,14 @@ export interface LineView {
 
 export interface PhoneView {
   configured: boolean;
+  /** The default account's registration (the first enabled one). */
   registration: RegistrationState;
+  /** Every enabled account, in the user's order, each with its own lamp. */
+  accounts: readonly AccountStatus[];
+  /** The account outgoing calls use unless a line key names another (null: the default). */
+  selectedAccount: string | null;
+  /** The account the call button would use now (line key, chosen account or default). */
+  dialAccountId: string | null;
   /** Every call, oldest first. */
   lines: LineView[];
   /** The call the buttons act on (the one the user talks on, or looks at). */
@@ -73,6 +94,10 @@ export interface Lamp {
   state: LampState;
   /** The watched party's dialogs, e.g. who is calling a ringing colleague. */
   dialogs: readonly WatchedDialog[];
+}
+
+interface AccountRuntime extends AccountStatus {
+  engine: PhoneEngine;
 }
 
 /**
@@ -136,6 +161,9 @@ export class PhoneController {
   private view: PhoneView = {
     configured: false,
     registration: { kind: 'unregistered' },
+    accounts: [],
+    selectedAccount: null,
+    dialAccountId: null,
     lines: [],
     focusedId: null,
     phase: 'idle',
@@ -161,96 +189,99 @@ export class PhoneController {
   private doNotDisturb = false;
   private lastReported = '';
   private readonly listeners = new Set<() => void>();
-  private localAccount = '';
-  private user = '';
+  /** One engine per enabled account, in the user's order; the first is the default line. */
+  private accounts: AccountRuntime[] = [];
   /** History writes go out strictly in order: an 'ended' must never overtake its 'started'. */
   private historyQueue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly engine: PhoneEngine,
+    /** Makes the engine of one account (sip.js behind our interface). */
+    private readonly createEngine: (accountId: string) => PhoneEngine,
     private readonly bridge: TsunaguApi,
   ) {
-    engine.onRegistration((registration) => this.update({ registration }));
     bridge.onCallerIdentified((identity) => {
       const line = this.lines.find((l) => l.info.id === identity.callId);
       if (!line) return;
       // The photo event repeats the name; a photo already shown is kept if a later answer has none.
       this.patchLine(identity.callId, { contact: { name: identity.name, photo: identity.photo ?? line.contact?.photo ?? null } });
     });
-    engine.onCall((event) => {
-      switch (event.type) {
-        case 'started': {
-          const line: LineView = {
-            info: event.call,
-            phase: 'idle',
-            hold: 'none',
-            remoteHeld: false,
-            muted: false,
-            contact: null,
-            remoteStream: null,
-            consultationFor: null,
-            pickedUpFrom: null,
-          };
-          this.lines = [...this.lines, line];
-          // Our own call, or the only call, takes the buttons; a call that rings in while the
-          // user is on another waits beside it.
-          if (event.call.direction === 'outgoing' || this.lines.length === 1) this.focusedId = event.call.id;
-          this.update({ lastEnded: null, actionError: null });
-          // The ring shows the number at once; the name, then the photo, follow as main's lookup
-          // chain (personal phonebook, web phonebook cache, web phonebook server) answers.
-          void bridge.contacts.identifyCaller(event.call.id, event.call.remoteNumber);
-          // Do not disturb: decline at once as busy; the caller hears busy, history says 拒否.
-          if (this.doNotDisturb && event.call.direction === 'incoming') queueMicrotask(() => void this.engine.reject(event.call.id).catch(() => undefined));
-          this.record(() =>
-            bridge.history.callStarted({
-              callId: event.call.id,
-              direction: event.call.direction,
-              remoteNumber: event.call.remoteNumber,
-              remoteName: event.call.remoteName,
-              localAccount: this.localAccount,
-              sipCallId: event.call.sipCallId,
-            }),
-          );
-          break;
-        }
-        case 'phase':
-          if (event.phase === 'idle') {
-            this.lines = this.lines.filter((line) => line.info.id !== event.call.id);
-            // A consultation whose held call is gone is an ordinary call now.
-            this.lines = this.lines.map((line) => (line.consultationFor === event.call.id ? { ...line, consultationFor: null } : line));
-            this.update({});
-          } else {
-            this.patchLine(event.call.id, { phase: event.phase, info: event.call });
-          }
-          break;
-        case 'hold':
-          this.patchLine(event.call.id, { hold: event.hold, remoteHeld: event.remoteHeld });
-          break;
-        case 'answered':
-          this.patchLine(event.call.id, { info: event.call });
-          this.record(() => bridge.history.callAnswered(event.call.id));
-          break;
-        case 'remote-media':
-          this.patchLine(event.call.id, { remoteStream: event.stream });
-          break;
-        case 'transferred-to':
-          // The far end handed us to someone: the new call is the one the user is on now.
-          this.focusedId = event.call.id;
-          this.update({});
-          break;
-        case 'transfer-failed':
-          this.update({ actionError: 'call.transferFailed' });
-          break;
-        case 'ended':
-          // The outcome is shown when it was the call the user looked at, or the last one.
-          if (this.lines.length === 0 || this.focusedId === event.call.id) {
-            this.update({ lastEnded: { outcome: event.outcome, reason: event.reason } });
-          }
-          this.record(() => bridge.history.callEnded({ callId: event.call.id, outcome: event.outcome, reason: event.reason }));
-          this.record(async () => this.update({ historyVersion: this.view.historyVersion + 1 }));
-          break;
+  }
+
+  private handleCall(account: AccountRuntime, event: CallEvent): void {
+    const bridge = this.bridge;
+    switch (event.type) {
+      case 'started': {
+        const line: LineView = {
+          info: event.call,
+          accountId: account.id,
+          phase: 'idle',
+          hold: 'none',
+          remoteHeld: false,
+          muted: false,
+          contact: null,
+          remoteStream: null,
+          consultationFor: null,
+          pickedUpFrom: null,
+        };
+        this.lines = [...this.lines, line];
+        // Our own call, or the only call, takes the buttons; a call that rings in while the
+        // user is on another waits beside it.
+        if (event.call.direction === 'outgoing' || this.lines.length === 1) this.focusedId = event.call.id;
+        this.update({ lastEnded: null, actionError: null });
+        // The ring shows the number at once; the name, then the photo, follow as main's lookup
+        // chain (personal phonebook, web phonebook cache, web phonebook server) answers.
+        void bridge.contacts.identifyCaller(event.call.id, event.call.remoteNumber);
+        // Do not disturb: decline at once as busy; the caller hears busy, history says 拒否.
+        if (this.doNotDisturb && event.call.direction === 'incoming') queueMicrotask(() => void account.engine.reject(event.call.id).catch(() => undefined));
+        this.record(() =>
+          bridge.history.callStarted({
+            callId: event.call.id,
+            direction: event.call.direction,
+            remoteNumber: event.call.remoteNumber,
+            remoteName: event.call.remoteName,
+            localAccount: account.aor,
+            sipCallId: event.call.sipCallId,
+          }),
+        );
+        break;
       }
-    });
+      case 'phase':
+        if (event.phase === 'idle') {
+          this.lines = this.lines.filter((line) => line.info.id !== event.call.id);
+          // A consultation whose held call is gone is an ordinary call now.
+          this.lines = this.lines.map((line) => (line.consultationFor === event.call.id ? { ...line, consultationFor: null } : line));
+          this.update({});
+        } else {
+          this.patchLine(event.call.id, { phase: event.phase, info: event.call });
+        }
+        break;
+      case 'hold':
+        this.patchLine(event.call.id, { hold: event.hold, remoteHeld: event.remoteHeld });
+        break;
+      case 'answered':
+        this.patchLine(event.call.id, { info: event.call });
+        this.record(() => bridge.history.callAnswered(event.call.id));
+        break;
+      case 'remote-media':
+        this.patchLine(event.call.id, { remoteStream: event.stream });
+        break;
+      case 'transferred-to':
+        // The far end handed us to someone: the new call is the one the user is on now.
+        this.focusedId = event.call.id;
+        this.update({});
+        break;
+      case 'transfer-failed':
+        this.update({ actionError: 'call.transferFailed' });
+        break;
+      case 'ended':
+        // The outcome is shown when it was the call the user looked at, or the last one.
+        if (this.lines.length === 0 || this.focusedId === event.call.id) {
+          this.update({ lastEnded: { outcome: event.outcome, reason: event.reason } });
+        }
+        this.record(() => bridge.history.callEnded({ callId: event.call.id, outcome: event.outcome, reason: event.reason }));
+        this.record(async () => this.update({ historyVersion: this.view.historyVersion + 1 }));
+        break;
+    }
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -260,23 +291,48 @@ export class PhoneController {
 
   getSnapshot = (): PhoneView => this.view;
 
-  /** Loads the stored account and registers it. Called once at start-up. */
+  /** Loads the enabled accounts and registers them all at once. Called once at start-up. */
   async start(): Promise<void> {
     const result = await this.bridge.phone.getCredentials();
-    if (!result.ok || result.value === null) {
+    if (!result.ok || result.value.length === 0) {
       this.update({ configured: false });
       return;
     }
-    const credentials = result.value;
-    this.localAccount = `${credentials.account.user}@${credentials.account.domain}`;
-    this.user = credentials.account.user;
+    this.accounts = result.value.map((credentials) => {
+      const { account } = credentials;
+      const runtime: AccountRuntime = {
+        id: credentials.id,
+        label: account.displayName || account.user,
+        aor: `${account.user}@${account.domain}`,
+        user: account.user,
+        engine: this.createEngine(credentials.id),
+        registration: { kind: 'unregistered' },
+      };
+      runtime.engine.onRegistration((registration) => {
+        runtime.registration = registration;
+        this.update({});
+      });
+      runtime.engine.onCall((event) => this.handleCall(runtime, event));
+      return runtime;
+    });
     this.update({ configured: true });
-    this.stopVoicemailWatch ??= this.engine.watchMessageSummary((voicemail) => this.update({ voicemail }));
-    await this.engine.start(toEngineConfig(credentials));
+    const primary = this.accounts[0]!;
+    // Voicemail and busy lamps follow the default account: the PBX keeps one mailbox and one
+    // presence view per user, and subscribing on every line would light each lamp several times.
+    this.stopVoicemailWatch ??= primary.engine.watchMessageSummary((voicemail) => this.update({ voicemail }));
+    if (this.buttons) this.setButtons(this.buttons);
+    const byId = new Map(result.value.map((credentials) => [credentials.id, credentials]));
+    // One account that cannot register (a wrong password) must not hold the others back.
+    await Promise.allSettled(this.accounts.map((runtime) => runtime.engine.start(toEngineConfig(byId.get(runtime.id)!))));
   }
 
   async stop(): Promise<void> {
-    await this.engine.stop();
+    await Promise.allSettled(this.accounts.map((runtime) => runtime.engine.stop()));
+  }
+
+  /** The account the next calls go out on (null: the default, the first enabled one). */
+  selectAccount(id: string | null): void {
+    this.update({ selectedAccount: id !== null && this.accounts.some((a) => a.id === id) ? id : null });
   }
 
   /**
@@ -301,11 +357,12 @@ export class PhoneController {
       stop();
       this.lampWatches.delete(extension);
     }
+    const primary = this.accounts[0];
     for (const extension of wanted) {
-      if (this.lampWatches.has(extension)) continue;
+      if (this.lampWatches.has(extension) || !primary) continue;
       this.lampWatches.set(
         extension,
-        this.engine.watchDialogs(extension, (dialogs) => this.update({ lamps: { ...this.view.lamps, [extension]: { state: lampState(dialogs), dialogs } } })),
+        primary.engine.watchDialogs(extension, (dialogs) => this.update({ lamps: { ...this.view.lamps, [extension]: { state: lampState(dialogs), dialogs } } })),
       );
     }
     const lamps = Object.fromEntries(Object.entries(this.view.lamps).filter(([extension]) => wanted.has(extension)));
@@ -328,7 +385,7 @@ export class PhoneController {
     const occupied = (this.view.lamps[config.watch]?.state ?? 'idle') !== 'idle';
     const line = this.focused();
     if (!occupied && line?.phase === 'in-call') {
-      return this.act(() => this.engine.blindTransfer(line.info.id, config.parkCode));
+      return this.act(() => this.engineOf(line).blindTransfer(line.info.id, config.parkCode));
     }
     if (occupied) return this.dial(config.retrieveCode);
     return Promise.resolve();
@@ -359,15 +416,34 @@ export class PhoneController {
   /** 留守電開始 / 留守電終了 / 留守電状態: the PBX's feature codes, built from our extension. */
   voicemailAction(action: 'start' | 'stop' | 'status'): Promise<void> {
     const codes = this.buttons?.voicemail;
-    if (!codes) return Promise.resolve();
-    const code = action === 'start' ? codes.startPrefix && codes.startPrefix + this.user : action === 'stop' ? codes.stop : codes.statusPrefix && codes.statusPrefix + this.user;
+    const user = this.accounts[0]?.user ?? '';
+    if (!codes || !user) return Promise.resolve();
+    const code = action === 'start' ? codes.startPrefix && codes.startPrefix + user : action === 'stop' ? codes.stop : codes.statusPrefix && codes.statusPrefix + user;
     return code ? this.dial(code) : Promise.resolve();
   }
 
+  private lineKey(): LineKey | undefined {
+    return this.view.selectedLine === null ? undefined : this.buttons?.lines[this.view.selectedLine];
+  }
+
   private lineOptions(): { prefix?: string; identity?: string } {
-    const line: LineKey | undefined = this.view.selectedLine === null ? undefined : this.buttons?.lines[this.view.selectedLine];
+    const line = this.lineKey();
     if (!line) return {};
     return { ...(line.prefix ? { prefix: line.prefix } : {}), ...(line.identity ? { identity: line.identity } : {}) };
+  }
+
+  /** The account a new call goes out on: the line key's, else the one chosen beside the keypad,
+   *  else the default. A line key naming an account that is gone or disabled falls back. */
+  private dialAccount(): AccountRuntime | undefined {
+    const named = this.lineKey()?.account;
+    return this.accounts.find((a) => a.id === named) ?? this.accounts.find((a) => a.id === this.view.selectedAccount) ?? this.accounts[0];
+  }
+
+  /** The engine a call lives on. */
+  private engineOf(line: LineView): PhoneEngine {
+    const account = this.accounts.find((a) => a.id === line.accountId);
+    if (!account) throw new Error('call on an unknown account');
+    return account.engine;
   }
 
   /** Answers a ringing call (the waiting one if none is named); the current call is held first. */
@@ -378,21 +454,21 @@ export class PhoneController {
       await this.holdActive(line.info.id);
       this.focusedId = line.info.id;
       this.update({});
-      await this.engine.answer(line.info.id);
+      await this.engineOf(line).answer(line.info.id);
     });
   }
 
   reject(callId?: string): Promise<void> {
     return this.act(async () => {
       const line = this.lineOf(callId) ?? this.lines.find((l) => l.phase === 'ringing');
-      if (line?.phase === 'ringing') await this.engine.reject(line.info.id);
+      if (line?.phase === 'ringing') await this.engineOf(line).reject(line.info.id);
     });
   }
 
   hangup(callId?: string): Promise<void> {
     return this.act(async () => {
       const line = this.lineOf(callId) ?? this.focused();
-      if (line) await this.engine.hangup(line.info.id);
+      if (line) await this.engineOf(line).hangup(line.info.id);
     });
   }
 
@@ -406,15 +482,15 @@ export class PhoneController {
       if (!line || (line.phase !== 'in-call' && line.phase !== 'calling')) return;
       const original = line.consultationFor === null ? undefined : this.lineOf(line.consultationFor);
       if (original) {
-        await this.engine.hangup(line.info.id);
+        await this.engineOf(line).hangup(line.info.id);
         this.focusedId = original.info.id;
         this.update({});
-        if (original.hold === 'held') await this.engine.resume(original.info.id);
+        if (original.hold === 'held') await this.engineOf(original).resume(original.info.id);
         return;
       }
       if (line.phase !== 'in-call') return;
-      if (line.hold === 'none') await this.engine.hold(line.info.id);
-      else if (line.hold === 'held') await this.engine.resume(line.info.id);
+      if (line.hold === 'none') await this.engineOf(line).hold(line.info.id);
+      else if (line.hold === 'held') await this.engineOf(line).resume(line.info.id);
     });
   }
 
@@ -423,7 +499,8 @@ export class PhoneController {
     return this.act(async () => {
       const held = this.focused();
       if (!held || held.phase !== 'in-call' || held.hold !== 'held') return;
-      const id = await this.engine.dial(target);
+      // On the held call's own account: the attended transfer joins two calls of one registration.
+      const id = await this.engineOf(held).dial(target);
       this.patchLine(id, { consultationFor: held.info.id });
     });
   }
@@ -434,7 +511,7 @@ export class PhoneController {
       const consultation = this.focused();
       const held = consultation?.consultationFor ? this.lineOf(consultation.consultationFor) : undefined;
       if (!consultation || !held || consultation.phase !== 'in-call') return;
-      await this.engine.attendedTransfer(held.info.id, consultation.info.id);
+      await this.engineOf(held).attendedTransfer(held.info.id, consultation.info.id);
     });
   }
 
@@ -442,7 +519,7 @@ export class PhoneController {
   blindTransfer(target: string): Promise<void> {
     return this.act(async () => {
       const line = this.focused();
-      if (line?.phase === 'in-call') await this.engine.blindTransfer(line.info.id, target);
+      if (line?.phase === 'in-call') await this.engineOf(line).blindTransfer(line.info.id, target);
     });
   }
 
@@ -455,7 +532,7 @@ export class PhoneController {
       await this.holdActive(line.info.id);
       this.focusedId = line.info.id;
       this.update({});
-      if (line.phase === 'in-call' && line.hold === 'held') await this.engine.resume(line.info.id);
+      if (line.phase === 'in-call' && line.hold === 'held') await this.engineOf(line).resume(line.info.id);
     });
   }
 
@@ -464,13 +541,13 @@ export class PhoneController {
     const line = this.focused();
     if (line?.phase !== 'in-call' || line.hold !== 'none') return;
     void this.act(async () => {
-      await this.engine.sendDtmf(line.info.id, tone);
+      await this.engineOf(line).sendDtmf(line.info.id, tone);
     });
   }
 
   /** The OS woke up or was unlocked: make sure we are still reachable, now. */
   checkConnection(): void {
-    this.engine.checkConnection();
+    for (const account of this.accounts) account.engine.checkConnection();
   }
 
   setDoNotDisturb(on: boolean): void {
@@ -480,7 +557,7 @@ export class PhoneController {
   toggleMute(): void {
     const line = this.focused();
     if (line?.phase !== 'in-call') return;
-    this.patchLine(line.info.id, { muted: this.engine.setMuted(line.info.id, !line.muted) });
+    this.patchLine(line.info.id, { muted: this.engineOf(line).setMuted(line.info.id, !line.muted) });
   }
 
   /** A command from main (notification action, global shortcut). */
@@ -516,15 +593,17 @@ export class PhoneController {
 
   /** A new call on the chosen line, after holding the call the user is on; returns its id. */
   private async placeCall(target: string): Promise<string> {
+    const account = this.dialAccount();
+    if (!account) throw new Error('no account to call from');
     await this.holdActive();
-    return this.engine.dial(target, this.lineOptions());
+    return account.engine.dial(target, this.lineOptions());
   }
 
   /** Holds the call the user is talking on (if any, and not `except`), and waits for it. */
   private async holdActive(except?: string): Promise<void> {
     const active = this.lines.find((line) => line.info.id !== except && line.phase === 'in-call' && line.hold === 'none');
     if (!active) return;
-    await this.engine.hold(active.info.id);
+    await this.engineOf(active).hold(active.info.id);
   }
 
   private focused(): LineView | undefined {
@@ -563,6 +642,8 @@ export class PhoneController {
     this.view = {
       ...this.view,
       ...patch,
+      registration: this.accounts[0]?.registration ?? patch.registration ?? this.view.registration,
+      accounts: this.accounts.map(({ id, label, aor, user, registration }) => ({ id, label, aor, user, registration })),
       lines: this.lines,
       focusedId: this.focusedId,
       phase: focused?.phase ?? 'idle',
@@ -574,25 +655,35 @@ export class PhoneController {
       pickedUpFrom: focused?.pickedUpFrom ?? null,
       waiting,
     };
+    this.view.dialAccountId = this.dialAccount()?.id ?? null;
     for (const listener of this.listeners) listener();
     this.reportStatus();
   }
 
   /** Tells main what the tray and notifications should show; only when it changed. */
   private reportStatus(): void {
-    const { registration, configured } = this.view;
     // A ringing call is what the OS must hear about (its notification has 応答 / 拒否), even
     // while the user is on another call; otherwise the focused call.
     const shown = this.lines.find((line) => line.phase === 'ringing' && line.info.direction === 'incoming') ?? this.focused();
     const phase = shown?.phase ?? 'idle';
     const status: PhoneStatus = {
-      registration: registration.kind,
-      failure: registration.kind === 'failed' ? registration.reason : null,
-      account: configured ? this.localAccount : '',
+      accounts: this.accounts.map((a) => ({
+        id: a.id,
+        account: a.aor,
+        label: a.label,
+        registration: a.registration.kind,
+        failure: a.registration.kind === 'failed' ? a.registration.reason : null,
+      })),
       phase,
       call:
         shown && phase !== 'idle'
-          ? { callId: shown.info.id, direction: shown.info.direction, remoteNumber: shown.info.remoteNumber, remoteName: shown.info.remoteName, calledLine: this.localAccount || null }
+          ? {
+              callId: shown.info.id,
+              direction: shown.info.direction,
+              remoteNumber: shown.info.remoteNumber,
+              remoteName: shown.info.remoteName,
+              calledLine: this.accounts.find((a) => a.id === shown.accountId)?.aor ?? null,
+            }
           : null,
     };
     const key = JSON.stringify(status);

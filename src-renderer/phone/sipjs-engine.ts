@@ -69,6 +69,7 @@ import type {
   CallSnapshot,
   DialOptions,
   DtmfMode,
+  MicrophoneSource,
   PhoneEngine,
   RegistrationState,
   SipAccountConfig,
@@ -103,10 +104,16 @@ export interface SipJsPhoneEngineOptions {
    * so the registrar sees the same device. Default: a new one per engine.
    */
   instanceId?: string | undefined;
+  /**
+   * The microphone chosen in デバイス設定 (shared by every engine the factory makes): followed
+   * between start() and stop(), live calls included. Default: the system default device.
+   */
+  microphone?: MicrophoneSource | undefined;
 }
 
-// The microphone processing every desk-phone call wants; device choice comes with the
-// settings work (a later issue) and will plug into `mediaStreamFactory` below.
+// The microphone processing every desk-phone call wants. The chosen device is added to these
+// only where getUserMedia is called (#microphoneStream): sip.js compares the session options'
+// constraints to decide whether a re-INVITE needs a new stream, so they must not change.
 const AUDIO_CONSTRAINTS: MediaTrackConstraints = {
   echoCancellation: true,
   noiseSuppression: true,
@@ -212,6 +219,11 @@ export class SipJsPhoneEngine implements PhoneEngine {
   readonly #random: () => number;
   readonly #keepaliveTimeoutSec: number;
   readonly #instanceId: string | undefined;
+  readonly #microphoneSource: MicrophoneSource | undefined;
+  /** The microphone for calls (deviceId, null = default); see setMicrophone(). */
+  #microphoneId: string | null;
+  /** Stops following #microphoneSource (set between start() and stop()). */
+  #microphoneOff: (() => void) | null = null;
 
   readonly #registrationListeners = new Set<(state: RegistrationState) => void>();
   readonly #callListeners = new Set<(event: CallEvent) => void>();
@@ -274,6 +286,8 @@ export class SipJsPhoneEngine implements PhoneEngine {
     this.#random = options.random ?? Math.random;
     this.#keepaliveTimeoutSec = positiveOr(options.keepaliveTimeoutSec, 8);
     this.#instanceId = options.instanceId;
+    this.#microphoneSource = options.microphone;
+    this.#microphoneId = options.microphone?.microphoneId ?? null;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -325,6 +339,7 @@ export class SipJsPhoneEngine implements PhoneEngine {
     this.#registerNeeded = true;
     this.#installRegisterer(ua, config);
     this.#watchOnline();
+    this.#followMicrophone();
     this.#setRegistration({ kind: 'registering' });
 
     try {
@@ -357,6 +372,9 @@ export class SipJsPhoneEngine implements PhoneEngine {
     this.#stopKeepalive();
     this.#removeOnlineListener?.();
     this.#removeOnlineListener = null;
+    // Subscribed in start(): a stopped (perhaps discarded) engine must not stay referenced.
+    this.#microphoneOff?.();
+    this.#microphoneOff = null;
 
     for (const call of [...this.#calls.values()]) {
       try {
@@ -486,6 +504,82 @@ export class SipJsPhoneEngine implements PhoneEngine {
     call.muted = muted;
     this.#applyLocalMedia(call);
     return muted;
+  }
+
+  async setMicrophone(deviceId: string | null): Promise<void> {
+    if (deviceId === this.#microphoneId) return;
+    this.#microphoneId = deviceId;
+    await Promise.all([...this.#calls.values()].map((call) => this.#switchMicrophone(call, deviceId)));
+  }
+
+  /** Follows the shared microphone choice while started (see SipJsPhoneEngineOptions.microphone). */
+  #followMicrophone(): void {
+    const source = this.#microphoneSource;
+    if (source === undefined || this.#microphoneOff !== null) return;
+    // It may have changed while we were stopped.
+    this.#microphoneId = source.microphoneId;
+    this.#microphoneOff = source.onMicrophoneChange((deviceId) => {
+      void this.setMicrophone(deviceId);
+    });
+  }
+
+  /**
+   * getUserMedia for a call, on the chosen microphone. If that device went away a moment ago
+   * (the routing has not heard of it yet), the call uses the default rather than failing.
+   */
+  async #microphoneStream(constraints: MediaStreamConstraints, sdh: Web.SessionDescriptionHandler): Promise<MediaStream> {
+    const deviceId = this.#microphoneId;
+    try {
+      return await closedAwareMediaStreamFactory(withMicrophone(constraints, deviceId), sdh);
+    } catch (error) {
+      if (deviceId === null || !isMissingDevice(error)) throw error;
+      this.#log('warn', `chosen microphone unavailable (${shortErrorText(error)}); using the default`);
+      return closedAwareMediaStreamFactory(constraints, sdh);
+    }
+  }
+
+  /**
+   * Moves one call to another microphone without a re-INVITE: a new track from the device
+   * replaces the sender's (RTCRtpSender.replaceTrack), sip.js' local stream is kept in step
+   * (so the track is stopped with the call), and the old track is stopped. A call with no
+   * microphone yet gets the new device from getUserMedia anyway.
+   */
+  async #switchMicrophone(call: ActiveCall, deviceId: string | null): Promise<void> {
+    const sdh = call.session.sessionDescriptionHandler;
+    const sender = peerConnectionOf(call.session)
+      ?.getSenders()
+      .find((s) => s.track?.kind === 'audio');
+    if (!(sdh instanceof Web.SessionDescriptionHandler) || sender === undefined) return;
+    let stream: MediaStream;
+    try {
+      stream = await closedAwareMediaStreamFactory(withMicrophone({ audio: AUDIO_CONSTRAINTS, video: false }, deviceId), sdh);
+    } catch (error) {
+      this.#log('warn', `microphone switch failed: ${shortErrorText(error)}`);
+      return;
+    }
+    const track = stream.getAudioTracks()[0];
+    // A newer choice arrived meanwhile, or the call ended: this device is not wanted any more.
+    if (track === undefined || deviceId !== this.#microphoneId || !this.#isLive(call) || sdh.peerConnection === undefined) {
+      for (const t of stream.getTracks()) t.stop();
+      return;
+    }
+    // Muted or held stays silent from the first sample (the new track starts enabled).
+    track.enabled = call.machine.state.hold === 'none' && !call.muted;
+    const old = sender.track;
+    try {
+      await sender.replaceTrack(track);
+    } catch (error) {
+      track.stop();
+      this.#log('warn', `replaceTrack failed: ${shortErrorText(error)}`);
+      return;
+    }
+    const local = sdh.localMediaStream;
+    if (old !== null) {
+      local.removeTrack(old);
+      old.stop();
+    }
+    local.addTrack(track);
+    this.#applyLocalMedia(call);
   }
 
   async hangup(callId: string): Promise<void> {
@@ -857,7 +951,8 @@ export class SipJsPhoneEngine implements PhoneEngine {
         peerConnectionConfiguration: { iceServers: config.iceServers.map((s) => ({ ...s })) },
         iceGatheringTimeout: config.iceGatheringTimeoutMs,
       } satisfies Web.SessionDescriptionHandlerFactoryOptions,
-      sessionDescriptionHandlerFactory: Web.defaultSessionDescriptionHandlerFactory(closedAwareMediaStreamFactory),
+      // Calls take the microphone chosen in デバイス設定 (see #microphoneStream).
+      sessionDescriptionHandlerFactory: Web.defaultSessionDescriptionHandlerFactory((constraints, sdh) => this.#microphoneStream(constraints, sdh)),
       // We ring (180) ourselves after deciding whether the call is surfaced at all, so a busy
       // line answers 486 without a misleading 180 first.
       sendInitialProvisionalResponse: false,
@@ -1713,6 +1808,19 @@ const closedAwareMediaStreamFactory = async (
   }
   return stream;
 };
+
+/** The constraints with the chosen microphone (`deviceId: { exact }`); as they are for the default. */
+function withMicrophone(constraints: MediaStreamConstraints, deviceId: string | null): MediaStreamConstraints {
+  if (deviceId === null || !constraints.audio) return constraints;
+  const audio = typeof constraints.audio === 'object' ? constraints.audio : {};
+  return { ...constraints, audio: { ...audio, deviceId: { exact: deviceId } } };
+}
+
+/** getUserMedia's answer when an exact deviceId is not there (unplugged). */
+function isMissingDevice(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'OverconstrainedError' || name === 'NotFoundError';
+}
 
 /**
  * Winds down a session the UI has already been told is over. Media stops at once: a call the

@@ -124,6 +124,18 @@ export type CallEvent =
   | { type: 'transferred-to'; call: CallInfo; from: CallInfo };
 
 /**
+ * Where an engine learns which microphone to use: the device chosen in デバイス設定 if it is
+ * present, else the default (see phone/audio-devices.ts). Several engines (one per account) may
+ * share one source.
+ */
+export interface MicrophoneSource {
+  /** A deviceId from enumerateDevices(), or null for the system default. */
+  readonly microphoneId: string | null;
+  /** Called when the microphone to use changes (chosen, unplugged, back); returns unsubscribe. */
+  onMicrophoneChange(listener: (deviceId: string | null) => void): () => void;
+}
+
+/**
  * Several calls may exist at once (call waiting, a consultation beside a held call). Verbs take
  * the call's id; the controller decides which call the user means. The engine never holds or
  * switches calls on its own.
@@ -165,6 +177,13 @@ export interface PhoneEngine {
    * media. A new call always starts unmuted.
    */
   setMuted(callId: string, muted: boolean): boolean;
+  /**
+   * The microphone to use (デバイス設定): a deviceId from enumerateDevices(), null for the system
+   * default. New calls ask getUserMedia for exactly this device; every call that already has a
+   * microphone is switched at once (RTCRtpSender.replaceTrack: no re-INVITE; mute and hold are
+   * kept, the old track is stopped). An engine given a MicrophoneSource follows it by itself.
+   */
+  setMicrophone(deviceId: string | null): Promise<void>;
   /**
    * Lights a lamp from a colleague's or a park slot's dialog state (SUBSCRIBE dialog). The
    * listener gets the live dialogs after every NOTIFY; the subscription follows registration

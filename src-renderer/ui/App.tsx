@@ -1,10 +1,12 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { SettingsView } from '../../src-preload/contract';
+import type { ProvisioningEntry, SettingsView } from '../../src-preload/contract';
 import type { TsunaguApi } from '../../src-preload/api';
 import type { PhoneController } from '../app/phone-controller';
 import { resolveLanguage } from '../i18n';
 import { ConfirmDialog } from './ConfirmDialog';
+import { DeviceNotice } from './DeviceNotice';
+import { CtiPanel } from './cti/CtiPanel';
 import { HistoryPanel } from './HistoryPanel';
 import { LinePad } from './linepad/LinePad';
 import { normalizeDialInput } from './keypad/dial-string';
@@ -20,9 +22,10 @@ export function App(props: { bridge: TsunaguApi; controller: PhoneController; in
   const { t, i18n } = useTranslation();
   const view = useSyncExternalStore(controller.subscribe, controller.getSnapshot);
   const [settings, setSettings] = useState(props.initialSettings);
-  const [tab, setTab] = useState<Tab>(props.initialSettings?.account ? 'phone' : 'settings');
+  const [tab, setTab] = useState<Tab>(props.initialSettings?.accounts.some((a) => a.enabled) ? 'phone' : 'settings');
   const [dialInput, setDialInput] = useState('');
   const [confirmDial, setConfirmDial] = useState<{ number: string; name: string } | null>(null);
+  const [provision, setProvision] = useState<{ entry: ProvisioningEntry; seq: number } | null>(null);
 
   const dialNow = (number: string) => {
     const target = normalizeDialInput(number);
@@ -50,6 +53,15 @@ export function App(props: { bridge: TsunaguApi; controller: PhoneController; in
       }),
     [bridge, controller],
   );
+  // A clicked tsunagu://provision link opens the account form filled in, for the user to confirm.
+  useEffect(
+    () =>
+      bridge.onProvisionRequest((entry) => {
+        setTab('settings');
+        setProvision((previous) => ({ entry, seq: (previous?.seq ?? 0) + 1 }));
+      }),
+    [bridge],
+  );
   useEffect(() => bridge.onCallCommand((command) => controller.handleCommand(command)), [bridge, controller]);
   useEffect(() => bridge.onConnectivityCheck(() => controller.checkConnection()), [bridge, controller]);
   useEffect(() => {
@@ -74,11 +86,27 @@ export function App(props: { bridge: TsunaguApi; controller: PhoneController; in
   return (
     <div className="app">
       <header className="app-header">
-        <StatusLamp configured={view.configured} registration={view.registration} />
-        {settings?.account && (
-          <span className="account" data-testid="account-label">
-            {settings.account.displayName || settings.account.user}
-          </span>
+        {view.accounts.length > 1 ? (
+          // Several lines registered at once: each has its own lamp, as on a multi-line desk phone.
+          <ul className="account-lamps" data-testid="account-lamps">
+            {view.accounts.map((account) => (
+              <li key={account.id} className="account-status" data-testid="account-status" data-account-id={account.id} data-state={account.registration.kind}>
+                <StatusLamp configured registration={account.registration} />
+                <span className="account" data-testid="account-label">
+                  {account.label}
+                </span>
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <>
+            <StatusLamp configured={view.configured} registration={view.registration} />
+            {view.accounts[0] && (
+              <span className="account" data-testid="account-label">
+                {view.accounts[0].label}
+              </span>
+            )}
+          </>
         )}
       </header>
       <nav className="tabs" role="tablist">
@@ -91,15 +119,16 @@ export function App(props: { bridge: TsunaguApi; controller: PhoneController; in
       <main className="content">
         {shownTab === 'phone' && (
           <div className="phone-tab">
+            <DeviceNotice />
             <PhonePanel controller={controller} view={view} dialInput={dialInput} setDialInput={setDialInput} selectedLine={view.selectedLine === null ? null : (settings?.callButtons.lines[view.selectedLine]?.label ?? null)}
-              ownLine={settings?.account?.user ?? null}
             />
             {settings && view.configured && <LinePad controller={controller} view={view} buttons={settings.callButtons} />}
+            {settings && <CtiPanel bridge={bridge} view={view} cti={settings.cti} />}
           </div>
         )}
         {shownTab === 'phonebook' && <PhonebookPanel bridge={bridge} onDial={requestDial} web={{ enabled: settings?.webPhonebook.enabled ?? false, hasPage: Boolean(settings?.webPhonebook.webPageUrl) }} />}
         {shownTab === 'history' && <HistoryPanel bridge={bridge} version={view.historyVersion} onDial={requestDial} />}
-        {shownTab === 'settings' && <SettingsPanel bridge={bridge} settings={settings} inCall={view.lines.length > 0} onSaved={setSettings} />}
+        {shownTab === 'settings' && <SettingsPanel bridge={bridge} settings={settings} inCall={view.lines.length > 0} onSaved={setSettings} provision={provision} />}
       </main>
       {confirmDial && (
         <ConfirmDialog

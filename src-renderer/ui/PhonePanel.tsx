@@ -3,7 +3,9 @@ import { useTranslation } from 'react-i18next';
 import type { LineView, PhoneController, PhoneView } from '../app/phone-controller';
 import { isDialable, normalizeDialInput } from './keypad/dial-string';
 import { Keypad } from './keypad/Keypad';
+import { LineAudio } from './LineAudio';
 import { Ringer } from './ringer';
+import { useAudioRoutingSnapshot } from './DeviceNotice';
 
 interface Props {
   controller: PhoneController;
@@ -12,8 +14,13 @@ interface Props {
   setDialInput: (value: string) => void;
   /** The line chosen on the line pad, shown while dialling (null: the default line). */
   selectedLine: string | null;
-  /** Our own extension: the line a waiting call rings on (着信先). */
-  ownLine: string | null;
+}
+
+/** The account a call is on, as the user names it: label, and the extension if different. */
+function accountName(view: PhoneView, accountId: string | undefined): string | null {
+  const account = view.accounts.find((a) => a.id === accountId);
+  if (!account) return null;
+  return account.label === account.user ? account.user : `${account.label} (${account.user})`;
 }
 
 /** The status word users know for a line: 保留中 only once the far end accepted the hold. */
@@ -27,22 +34,22 @@ function lineLabel(line: LineView, unknown: string): string {
   return line.contact?.name ?? line.info.remoteName ?? line.pickedUpFrom ?? (line.info.remoteNumber || unknown);
 }
 
-/** Plays one call's far-end audio (a held call's tracks are disabled by the engine). */
-function LineAudio({ stream, testId }: { stream: MediaStream | null; testId: string }) {
-  const ref = useRef<HTMLAudioElement>(null);
-  useEffect(() => {
-    if (ref.current) ref.current.srcObject = stream;
-  }, [stream]);
-  return <audio ref={ref} autoPlay data-testid={testId} />;
-}
-
-export function PhonePanel({ controller, view, dialInput, setDialInput, selectedLine, ownLine }: Props) {
+export function PhonePanel({ controller, view, dialInput, setDialInput, selectedLine }: Props) {
   const { t } = useTranslation();
   const inputRef = useRef<HTMLInputElement>(null);
   const ringerRef = useRef<Ringer | null>(null);
+  // デバイス設定: the ring's tone, volume and own output device; the call audio's speaker.
+  const audio = useAudioRoutingSnapshot();
+  const ringtone = audio?.settings.ringtone ?? 'classic';
+  const ringVolume = audio?.settings.ringVolume ?? 80;
+  const ringerSink = audio?.effective.ringer ?? '';
+  const speakerSink = audio?.effective.speaker ?? '';
   const { phase, call, registration, hold } = view;
   const focused = view.lines.find((line) => line.info.id === view.focusedId) ?? null;
-  const registered = registration.kind === 'registered';
+  // The call button needs the account it would call from to be registered, not just any.
+  const dialAccount = view.accounts.find((a) => a.id === view.dialAccountId);
+  const registered = (dialAccount?.registration ?? registration).kind === 'registered';
+  const several = view.accounts.length > 1;
   // The keypad dials when idle, types a transfer target (or a second number) while the call is
   // held, and sends DTMF while the user talks, as on a desk phone.
   const held = phase === 'in-call' && hold === 'held';
@@ -56,6 +63,10 @@ export function PhonePanel({ controller, view, dialInput, setDialInput, selected
     if (view.focusDialerRequests > 0) inputRef.current?.focus();
   }, [view.focusDialerRequests]);
 
+  useEffect(() => {
+    ringerRef.current ??= new Ringer();
+    ringerRef.current.configure({ ringtone, volume: ringVolume, sinkId: ringerSink });
+  }, [ringtone, ringVolume, ringerSink]);
   useEffect(() => {
     ringerRef.current ??= new Ringer();
     if (anyRinging) ringerRef.current.start();
@@ -130,6 +141,12 @@ export function PhonePanel({ controller, view, dialInput, setDialInput, selected
           {view.contact?.photo && <img className="remote-photo" data-testid="remote-photo" src={view.contact.photo} alt="" />}
           <div className="remote-name" data-testid="remote-name">{remoteLabel}</div>
           {remoteName && <div className="remote-number" data-testid="remote-number">{remoteNumber}</div>}
+          {/* With several lines, which one was called (着信先) or is calling decides how to answer. */}
+          {several && focused && (
+            <div className="called-line" data-testid="called-line" data-account-id={focused.accountId}>
+              {t(focused.info.direction === 'incoming' ? 'call.calledLine' : 'call.callingLine', { line: accountName(view, focused.accountId) })}
+            </div>
+          )}
           {focused?.remoteHeld && <div className="notice" data-testid="remote-held">{t('call.remoteHeld')}</div>}
           {consultation && (
             <div className="notice" data-testid="consultation-note">
@@ -150,9 +167,9 @@ export function PhonePanel({ controller, view, dialInput, setDialInput, selected
           <span className="waiting-title">{t('call.waiting')}</span>
           <span className="waiting-name" data-testid="waiting-name">{lineLabel(view.waiting, t('call.unknownCaller'))}</span>
           {view.waiting.info.remoteNumber && <span className="waiting-number">{view.waiting.info.remoteNumber}</span>}
-          {ownLine && (
+          {accountName(view, view.waiting.accountId) && (
             <span className="waiting-line" data-testid="waiting-line">
-              {t('call.calledLine', { line: ownLine })}
+              {t('call.calledLine', { line: accountName(view, view.waiting.accountId) })}
             </span>
           )}
           <button type="button" className="action answer" data-testid="waiting-answer" onClick={() => void controller.answer(view.waiting?.info.id)}>
@@ -180,7 +197,7 @@ export function PhonePanel({ controller, view, dialInput, setDialInput, selected
                 <span className="line-name">{lineLabel(line, t('call.unknownCaller'))}</span>
                 <span className="line-status">{t(statusKey(line))}</span>
               </button>
-              {line.info.id !== view.focusedId && <LineAudio stream={line.remoteStream} testId="line-audio" />}
+              {line.info.id !== view.focusedId && <LineAudio stream={line.remoteStream} testId="line-audio" sinkId={speakerSink} />}
             </li>
           ))}
         </ul>
@@ -194,6 +211,22 @@ export function PhonePanel({ controller, view, dialInput, setDialInput, selected
         <div className="selected-line" data-testid="selected-line">
           {t('linepad.selectedLine', { label: selectedLine })}
         </div>
+      )}
+      {several && typing && (
+        <label className="dial-account">
+          <span>{t('call.fromAccount')}</span>
+          <select
+            data-testid="dial-account"
+            value={view.dialAccountId ?? ''}
+            onChange={(event) => controller.selectAccount(event.target.value || null)}
+          >
+            {view.accounts.map((account) => (
+              <option key={account.id} value={account.id}>
+                {accountName(view, account.id)}
+              </option>
+            ))}
+          </select>
+        </label>
       )}
       <div className="dial-row">
         <input
@@ -285,7 +318,7 @@ export function PhonePanel({ controller, view, dialInput, setDialInput, selected
           )}
         </div>
       )}
-      <LineAudio stream={view.remoteStream} testId="remote-audio" />
+      <LineAudio stream={view.remoteStream} testId="remote-audio" sinkId={speakerSink} />
     </section>
   );
 }

@@ -90,7 +90,7 @@ async function restartDuringCalls(lab: KamailioLab, openPhone: (options: Paramet
   const open = (user: string) => openPhone({ label: user, account: labAccount(lab, user), password: `pass${user}` } as never);
   const pairs: [PhoneApp, PhoneApp][] = [];
   for (let i = 0; i < users.length; i += 2) pairs.push([await open(users[i]!), await open(users[i + 1]!)]);
-  for (const [caller, callee] of pairs) await connect(caller, callee, callee.services.settings.view().account!.user);
+  for (const [caller, callee] of pairs) await connect(caller, callee, callee.services.settings.view().accounts[0]!.account.user);
 
   await lab.stop();
   await lab.start();

@@ -36,7 +36,7 @@ test.describe('registration', () => {
     await page.getByTestId('save-account').click();
     await expect(page.getByTestId('error-user')).toHaveText('半角英数字と . _ ~ + * # - のみ使用できます');
     await expect(page.getByTestId('error-wsServer')).toContainText('wss://');
-    expect(services.settings.view().account).toBeNull();
+    expect(services.settings.view().accounts).toEqual([]);
   });
 
   test('a wrong password shows red 認証に失敗しました', async ({ phoneFor }) => {

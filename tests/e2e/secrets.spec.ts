@@ -285,7 +285,7 @@ test('the passwords typed in 設定 reach Kamailio, Radicale and the history rec
   await expectRegistered(page);
   await expectRegistered(peer.page);
   await expect.poll(() => lab.lookup(SIP_USER)).toHaveLength(1);
-  expect(app.services.settings.view().hasPassword).toBe(true);
+  expect(app.services.settings.view().accounts[0]?.hasPassword).toBe(true);
 
   // 3. The web phonebook: 接続 with a wrong password, then the right one; save (with the
   //    history receiver) and the first sync; 今すぐ同期.
@@ -365,14 +365,14 @@ test('the passwords typed in 設定 reach Kamailio, Radicale and the history rec
     const api = (window as unknown as { tsunagu: TsunaguApi }).tsunagu;
     const current = await api.settings.get();
     if (!current.ok) throw new Error('settings unavailable');
-    const account = current.value.account;
-    if (!account) throw new Error('no account');
-    const sip = await api.settings.saveAccount({ account, password: '' });
+    const entry = current.value.accounts[0];
+    if (!entry) throw new Error('no account');
+    const sip = await api.settings.saveAccount({ id: entry.id, account: entry.account, password: '' });
     const web = await api.webPhonebook.save({ settings: current.value.webPhonebook, password: '' });
-    return { sip: sip.ok && sip.value.hasPassword, web: web.ok && web.value.hasWebPhonebookPassword };
+    return { sip: sip.ok && sip.value.accounts[0]!.hasPassword, web: web.ok && web.value.hasWebPhonebookPassword };
   });
   expect(cleared).toEqual({ sip: false, web: false });
-  expect(app.services.settings.credentials()?.password).toBe('');
+  expect(app.services.settings.credentials()[0]?.password).toBe('');
 
   // The servers did get the passwords (the capture is not blind): the engine received the
   // SIP password through get-credentials, and the receiver's accepted records carried Basic.
@@ -431,7 +431,7 @@ test('a handler that crashes while holding a password logs, and answers the page
   await page.getByTestId('save-account').click();
   await expect(page.getByTestId('settings-error')).toHaveText('操作を完了できませんでした');
   await expect.poll(() => capture.mainLog.some((line) => line.startsWith('error handler for tsunagu:settings:save-account failed'))).toBe(true);
-  expect(app.services.settings.view().account).toBeNull();
+  expect(app.services.settings.view().accounts).toEqual([]);
 
   // The web phonebook password: the same crash.
   const form = page.getByTestId('web-settings');

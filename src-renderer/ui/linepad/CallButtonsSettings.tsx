@@ -61,6 +61,24 @@ export function CallButtonsSettings(props: { bridge: TsunaguApi; settings: Setti
             {COLUMNS[name].map((column) =>
               input(`${name}.${index}.${String(column)}`, String(row[column]), (value) => setRows(rows.map((r, i) => (i === index ? { ...r, [column]: value } : r))), t(`buttons.field.${String(column)}`)),
             )}
+            {name === 'lines' && props.settings.accounts.length > 1 && (
+              // With several accounts, a line key can also choose the account it calls from.
+              <label className="cell">
+                <span className="sr-label">{t('buttons.field.account')}</span>
+                <select
+                  data-testid={`buttons-lines.${index}.account`}
+                  value={(row as LineKey).account ?? ''}
+                  onChange={(e) => setRows(rows.map((r, i) => (i === index ? { ...r, account: e.target.value } : r)))}
+                >
+                  <option value="">{t('buttons.field.accountChosen')}</option>
+                  {props.settings.accounts.map((entry) => (
+                    <option key={entry.id} value={entry.id}>
+                      {entry.account.displayName || entry.account.user}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
             <button type="button" className="link danger" data-testid={`buttons-${name}-remove`} onClick={() => setRows(rows.filter((_, i) => i !== index))}>
               {t('buttons.remove')}
             </button>

@@ -84,8 +84,7 @@ export async function openPhoneApp(browser: Browser, options: PhoneAppOptions = 
   // per request from the settings, as the app:// handler does.
   // (The CSP callback runs only on requests, after `main` below exists.)
   const server = await serveRenderer(RENDERER_DIR, () => {
-    const account = main.settings.view().account;
-    return contentSecurityPolicy(account ? [account.wsServer] : []);
+    return contentSecurityPolicy(main.settings.view().accounts.filter((entry) => entry.enabled).map((entry) => entry.account.wsServer));
   });
   const desktop = createRecordingDesktop(options.takenShortcuts ? { takenShortcuts: options.takenShortcuts } : {});
   const main: MainServices = createMainServices({

@@ -23,9 +23,7 @@ function setup(platform = 'darwin', flags: { dnd?: boolean; front?: boolean } = 
 }
 
 const status = (phase: PhoneStatus['phase'], callId: string | null = CALL, name: string | null = '<b>山田</b>'): PhoneStatus => ({
-  registration: 'registered',
-  failure: null,
-  account: '1001@lab.test',
+  accounts: [{ id: 'a1', account: '1001@lab.test', label: '1001', registration: 'registered', failure: null }],
   phase,
   call: callId ? { callId, direction: 'incoming', remoteNumber: '0312345678', remoteName: name, calledLine: '1001@lab.test' } : null,
 });

@@ -67,3 +67,39 @@ describe('link router', () => {
     expect(shown()).toBe(0);
   });
 });
+
+describe('link router: provisioning links', () => {
+  const link = 'tsunagu://provision?user=1001&domain=pbx.example.jp&ws=wss%3A%2F%2Fpbx.example.jp%2Fws&password=p%2Bss';
+
+  it('never saves: the page gets the draft (queued until ready) to show and confirm', () => {
+    const { r, sent, shown } = router();
+    expect(r.handleArgv(['Tsunagu.exe', '--', link])).toBe(true);
+    expect(sent).toEqual([]);
+    r.rendererReady();
+    expect(sent).toEqual([
+      [
+        'tsunagu:event:provision-request',
+        {
+          ok: true,
+          row: null,
+          account: { user: '1001', authorizationUser: '', domain: 'pbx.example.jp', wsServer: 'wss://pbx.example.jp/ws', outboundProxy: '', displayName: '', serviceCode: '' },
+          password: 'p+ss',
+          derived: [],
+        },
+      ],
+    ]);
+    expect(shown()).toBe(1);
+  });
+
+  it('refuses a bad provisioning link, logging the reason but never the link (it may carry a password)', () => {
+    const warnings: string[] = [];
+    const sent: unknown[] = [];
+    const r = createLinkRouter({ send: (c, p) => sent.push([c, p]), dialImmediately: () => false, showWindow: () => undefined, log: { ...quietLog, warn: (m) => warnings.push(m) } });
+    r.rendererReady();
+    expect(r.handleLink('tsunagu://provision?user=1001&domain=pbx.example.jp&password=hunter2&x=1')).toBe(false);
+    expect(r.handleLink('tsunagu://provision?user=1001&user=1002&domain=pbx.example.jp')).toBe(false);
+    expect(sent).toEqual([]);
+    expect(warnings).toEqual(['refused a provisioning link: unknown-parameter', 'refused a provisioning link: malformed']);
+    expect(warnings.join()).not.toContain('hunter2');
+  });
+});

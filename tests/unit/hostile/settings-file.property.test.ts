@@ -66,7 +66,7 @@ describe('settings file: hostile contents', () => {
             // Nothing lost: the bad file is where the user is told it is, byte for byte.
             expect(opened.setAsidePath).toBe(`${file}.corrupt-7`);
             expect(readFileSync(opened.setAsidePath!)).toEqual(original);
-            expect(view).toMatchObject({ account: null, recoveredFromCorruptFile: true, language: 'system' });
+            expect(view).toMatchObject({ accounts: [], recoveredFromCorruptFile: true, language: 'system' });
           }
           // And the app can go on using (and saving) its settings.
           settings.setLanguage('ja');

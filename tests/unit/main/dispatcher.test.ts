@@ -71,7 +71,7 @@ describe('IPC dispatcher', () => {
         ]),
       },
     });
-    expect(services.settings.view().account).toBeNull();
+    expect(services.settings.view().accounts).toEqual([]);
   });
 
   it('stores the phone’s buttons, and refuses codes that are not dial strings, field by field', async () => {

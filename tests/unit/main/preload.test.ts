@@ -27,7 +27,7 @@ describe('preload', () => {
     const api = exposed.tsunagu as Api;
     expect(Object.isFrozen(api)).toBe(true);
     expect(Object.isFrozen(api.settings)).toBe(true);
-    expect(Object.keys(api).sort()).toEqual(['app', 'contacts', 'desktop', 'history', 'onCallCommand', 'onCallerIdentified', 'onConnectivityCheck', 'onDesktopStatus', 'onDialRequest', 'onSettingsChanged', 'onWebPhonebookState', 'phone', 'settings', 'webPhonebook']);
+    expect(Object.keys(api).sort()).toEqual(['app', 'contacts', 'cti', 'desktop', 'history', 'onCallCommand', 'onCallerIdentified', 'onConnectivityCheck', 'onDesktopStatus', 'onDialRequest', 'onProvisionRequest', 'onSettingsChanged', 'onWebPhonebookState', 'phone', 'settings', 'webPhonebook']);
     const all = JSON.stringify(Object.fromEntries(Object.entries(api).map(([k, v]) => [k, typeof v === 'object' ? Object.keys(v as object) : typeof v])));
     expect(all).not.toMatch(/invoke|send|ipc/i);
   });

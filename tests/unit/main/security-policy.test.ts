@@ -36,6 +36,9 @@ describe('permissions', () => {
   it('grants microphone and notifications to our page only', () => {
     expect(isPermissionAllowed({ permission: 'media', origin: APP_ORIGIN, mediaTypes: ['audio'] })).toBe(true);
     expect(isPermissionAllowed({ permission: 'notifications', origin: APP_ORIGIN })).toBe(true);
+    // Choosing the speaker and ringer outputs (setSinkId).
+    expect(isPermissionAllowed({ permission: 'speaker-selection', origin: APP_ORIGIN })).toBe(true);
+    expect(isPermissionAllowed({ permission: 'speaker-selection', origin: 'https://evil.example' })).toBe(false);
     expect(isPermissionAllowed({ permission: 'media', origin: 'https://evil.example', mediaTypes: ['audio'] })).toBe(false);
   });
 

@@ -43,35 +43,36 @@ function service(dir: string, cipher = createTestOnlyCipher(), backend = 'gnome_
 describe('settings service (conf on a temp folder, test-only cipher)', () => {
   it('starts empty with defaults', () => {
     const { settings } = service(temp.dir);
-    expect(settings.view()).toMatchObject({ account: null, hasPassword: false, language: 'system', systemLocale: 'ja-JP', callButtons: DEFAULT_CALL_BUTTONS });
-    expect(settings.credentials()).toBeNull();
+    expect(settings.view()).toMatchObject({ accounts: [], language: 'system', systemLocale: 'ja-JP', callButtons: DEFAULT_CALL_BUTTONS });
+    expect(settings.credentials()).toEqual([]);
   });
 
   it('saves the account, keeps the password only encrypted, and reads it back after a restart', () => {
     const { settings } = service(temp.dir);
-    settings.saveAccount({ account, password: 'S3cret-パスワード' });
+    const { id } = settings.saveAccount({ account, password: 'S3cret-パスワード' }).accounts[0]!;
     const file = readFileSync(join(temp.dir, SETTINGS_FILE_NAME), 'utf8');
     expect(file).not.toContain('S3cret');
     expect(file).toContain('pbx.example.jp');
 
     const again = service(temp.dir).settings;
-    expect(again.view()).toMatchObject({ account, hasPassword: true });
-    expect(again.credentials()).toEqual({ account, password: 'S3cret-パスワード' });
+    expect(again.view().accounts).toEqual([{ id, enabled: true, account, hasPassword: true }]);
+    expect(again.credentials()).toEqual([{ id, account, password: 'S3cret-パスワード' }]);
   });
 
   it('omitting the password keeps it; an empty one clears it', () => {
     const { settings } = service(temp.dir);
-    settings.saveAccount({ account, password: 'one' });
-    settings.saveAccount({ account: { ...account, displayName: 'x' } });
-    expect(settings.credentials()?.password).toBe('one');
-    settings.saveAccount({ account, password: '' });
-    expect(settings.view().hasPassword).toBe(false);
+    const { id } = settings.saveAccount({ account, password: 'one' }).accounts[0]!;
+    settings.saveAccount({ id, account: { ...account, displayName: 'x' } });
+    expect(settings.credentials()[0]?.password).toBe('one');
+    expect(settings.view().accounts).toHaveLength(1);
+    settings.saveAccount({ id, account, password: '' });
+    expect(settings.view().accounts[0]?.hasPassword).toBe(false);
   });
 
   it('refuses to store a password when OS encryption is unavailable, rather than storing it in clear', () => {
     const { settings } = service(temp.dir, createTestOnlyCipher({ available: false }));
     expect(() => settings.saveAccount({ account, password: 'pw' })).toThrow(/secret storage/);
-    expect(settings.view().account).toBeNull();
+    expect(settings.view().accounts).toEqual([]);
   });
 
   it('flags the Linux basic_text backend as weak so the UI can warn', () => {
@@ -97,7 +98,7 @@ describe('settings service (conf on a temp folder, test-only cipher)', () => {
     const { settings, opened } = service(temp.dir);
     expect(opened.setAsidePath).toBe(`${file}.corrupt-42`);
     expect(readFileSync(opened.setAsidePath!, 'utf8')).toBe('{"account": {"user": "1001", ');
-    expect(settings.view()).toMatchObject({ account: null, recoveredFromCorruptFile: true });
+    expect(settings.view()).toMatchObject({ accounts: [], recoveredFromCorruptFile: true });
     settings.setLanguage('en');
     expect(service(temp.dir).settings.view()).toMatchObject({ language: 'en', recoveredFromCorruptFile: false });
   });
@@ -170,11 +171,66 @@ describe('web phonebook settings (Web電話帳設定)', () => {
   });
 });
 
+describe('several accounts', () => {
+  const second = { ...account, user: '2001', domain: 'pbx2.example.jp', wsServer: 'wss://pbx2.example.jp/ws', displayName: '営業' };
+
+  it('keeps each account with its own password; only enabled ones are registered; order and delete', () => {
+    const { settings } = service(temp.dir);
+    const a = settings.saveAccount({ account, password: 'pw-a' }).accounts[0]!.id;
+    const b = settings.saveAccount({ account: second, password: 'pw-b', enabled: false }).accounts[1]!.id;
+    expect(a).not.toBe(b);
+    expect(settings.credentials()).toEqual([{ id: a, account, password: 'pw-a' }]);
+    settings.saveAccount({ id: b, enabled: true, account: second });
+    // Reopened from the file: both, in order, each password its own.
+    const again = service(temp.dir).settings;
+    expect(again.credentials().map((c) => [c.id, c.password])).toEqual([[a, 'pw-a'], [b, 'pw-b']]);
+    expect(again.orderAccounts([b, a]).accounts.map((entry) => entry.id)).toEqual([b, a]);
+    expect(() => again.orderAccounts([b])).toThrow(/every account/);
+    expect(() => again.orderAccounts([b, b])).toThrow(/every account/);
+    const afterDelete = again.deleteAccount(b);
+    expect(afterDelete.accounts.map((entry) => entry.id)).toEqual([a]);
+    // The deleted account's password is gone from the file, not only from the list.
+    const file = JSON.parse(readFileSync(join(temp.dir, SETTINGS_FILE_NAME), 'utf8')) as { secrets: { sipPasswords: Record<string, string> } };
+    expect(Object.keys(file.secrets.sipPasswords)).toEqual([a]);
+    expect(() => again.deleteAccount(b)).toThrow(/no such account/);
+    expect(() => again.saveAccount({ id: b, account })).toThrow(/no such account/);
+  });
+
+  it('refuses a seventeenth account', () => {
+    const { settings } = service(temp.dir);
+    for (let i = 0; i < 16; i++) settings.saveAccount({ account: { ...account, user: `10${i + 10}` } });
+    expect(() => settings.saveAccount({ account })).toThrow(/at most 16/);
+    expect(settings.view().accounts).toHaveLength(16);
+  });
+
+  it('reads a settings file from before several accounts, password included', () => {
+    const cipher = createTestOnlyCipher();
+    const legacy = { account, language: 'ja', secrets: { sipPassword: cipher.encryptString('legacy-pw').toString('base64') } };
+    writeFileSync(join(temp.dir, SETTINGS_FILE_NAME), JSON.stringify(legacy));
+    const { settings, opened } = service(temp.dir, cipher);
+    expect(opened.setAsidePath).toBeNull();
+    expect(settings.view()).toMatchObject({ language: 'ja', accounts: [{ enabled: true, account, hasPassword: true }] });
+    expect(settings.credentials()).toEqual([{ id: 'account-1', account, password: 'legacy-pw' }]);
+    // Written back in the new shape on the next change.
+    settings.setLanguage('en');
+    const file = JSON.parse(readFileSync(join(temp.dir, SETTINGS_FILE_NAME), 'utf8')) as Record<string, unknown>;
+    expect(file).not.toHaveProperty('account');
+    expect(file).toHaveProperty('accounts');
+  });
+
+  it('reads a legacy file without an account as no accounts', () => {
+    writeFileSync(join(temp.dir, SETTINGS_FILE_NAME), JSON.stringify({ account: null, secrets: {} }));
+    const { settings, opened } = service(temp.dir);
+    expect(opened.setAsidePath).toBeNull();
+    expect(settings.view().accounts).toEqual([]);
+  });
+});
+
 describe('createMainServices', () => {
   it('wires settings, history and the dispatcher on one folder', async () => {
     const services = createTestMainServices(temp.dir, { systemLocale: 'en-US' });
     const result = await services.dispatch('tsunagu:settings:get', undefined, { url: 'app://tsunagu/index.html', isMainFrame: true });
-    expect(result).toMatchObject({ ok: true, value: { account: null, systemLocale: 'en-US' } });
+    expect(result).toMatchObject({ ok: true, value: { accounts: [], systemLocale: 'en-US' } });
     services.close();
   });
 });

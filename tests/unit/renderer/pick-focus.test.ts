@@ -12,6 +12,7 @@ const line = (id: string, phase: CallPhase, hold: HoldState = 'none'): LineView 
   remoteStream: null,
   consultationFor: null,
   pickedUpFrom: null,
+  accountId: 'a1',
 });
 
 describe('pickFocus: which call the buttons act on', () => {
