@@ -1,9 +1,10 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ProvisioningEntry, SettingsView } from '../../src-preload/contract';
+import type { SettingsView } from '../../src-preload/contract';
 import type { TsunaguApi } from '../../src-preload/api';
 import type { PhoneController } from '../app/phone-controller';
 import { resolveLanguage } from '../i18n';
+import type { PendingProvision } from './accounts/AccountsSettings';
 import { ConfirmDialog } from './ConfirmDialog';
 import { DeviceNotice } from './DeviceNotice';
 import { CtiPanel } from './cti/CtiPanel';
@@ -25,7 +26,7 @@ export function App(props: { bridge: TsunaguApi; controller: PhoneController; in
   const [tab, setTab] = useState<Tab>(props.initialSettings?.accounts.some((a) => a.enabled) ? 'phone' : 'settings');
   const [dialInput, setDialInput] = useState('');
   const [confirmDial, setConfirmDial] = useState<{ number: string; name: string } | null>(null);
-  const [provision, setProvision] = useState<{ entry: ProvisioningEntry; seq: number } | null>(null);
+  const [provision, setProvision] = useState<PendingProvision | null>(null);
 
   const dialNow = (number: string) => {
     const target = normalizeDialInput(number);

@@ -1,20 +1,13 @@
 import { useTranslation } from 'react-i18next';
-import type { Language, ProvisioningEntry, SettingsView } from '../../src-preload/contract';
-import type { TsunaguApi } from '../../src-preload/api';
-import { AccountsSettings } from './accounts/AccountsSettings';
+import type { Language } from '../../src-preload/contract';
+import { AccountsSettings, type AccountsSettingsProps } from './accounts/AccountsSettings';
 import { CtiSettingsForm } from './cti/CtiSettingsForm';
 import { DesktopSettings } from './DesktopSettings';
 import { AudioSettings } from './settings/AudioSettings';
 import { CallButtonsSettings } from './linepad/CallButtonsSettings';
 import { WebPhonebookSettings } from './webphonebook/WebPhonebookSettings';
 
-export function SettingsPanel(props: {
-  bridge: TsunaguApi;
-  settings: SettingsView | null;
-  inCall: boolean;
-  onSaved: (view: SettingsView) => void;
-  provision: { entry: ProvisioningEntry; seq: number } | null;
-}) {
+export function SettingsPanel(props: AccountsSettingsProps) {
   const { bridge, settings, inCall } = props;
   const { t } = useTranslation();
   const setLanguage = async (language: Language) => {

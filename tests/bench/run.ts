@@ -154,6 +154,93 @@ for (let i = 0; i < ITERATIONS; i++) {
 }
 
 lap('cold start');
+
+// ---------------------------------------------------------------------------------------------
+// 1b. Several accounts (issue 7): cold start with three accounts → all three lamps 通話可能
+//     (they register in parallel, so this should be close to one account's figure), and the CTI
+//     caller panel: INVITE frame received → panel in the DOM (page clock), → the 電話受付 page
+//     requested from the desktop (Node wall clock; it waits for the caller's name, here from the
+//     personal phonebook, at most 1.5 s).
+const allRegistered = (page: Page, count: number): Promise<number> =>
+  page.evaluate<number>(`new Promise((resolve, reject) => {
+    const done = () => document.querySelectorAll('[data-testid="account-status"][data-state="registered"]').length === ${count};
+    if (done()) return resolve(performance.now());
+    const observer = new MutationObserver(() => { if (done()) { observer.disconnect(); resolve(performance.now()); } });
+    observer.observe(document, { subtree: true, childList: true, attributes: true });
+    setTimeout(() => { observer.disconnect(); reject(new Error('timeout waiting for ${count} registered accounts')); }, 15000);
+  })`);
+const threeAccounts: number[] = [];
+for (let i = 0; i < Math.max(3, Math.round(ITERATIONS / 2)); i++) {
+  const phone = await openPhoneApp(instrumented, {
+    account: account('1001'),
+    password: password('1001'),
+    label: 'three-accounts',
+    beforeLoad: (services) => {
+      for (const user of ['1004', '1008']) services.settings.saveAccount({ account: account(user), password: password(user) });
+    },
+  });
+  threeAccounts.push(await allRegistered(phone.page, 3));
+  await phone.close();
+}
+lap('cold start, three accounts');
+
+const ctiFigures = { panel: [] as number[], reception: [] as number[] };
+{
+  const callee = await openPhoneApp(instrumented, {
+    account: account('1008'),
+    password: password('1008'),
+    label: 'cti',
+    beforeLoad: (services) => {
+      services.settings.setCti({
+        enabled: true,
+        showOnRing: true,
+        showOnAnswer: false,
+        skipInternal: false,
+        internalMaxDigits: 4,
+        autoOpenReception: true,
+        urls: { reception: 'https://crm.example.jp/reception?tel={number}&name={name}', customerList: '', linkedPhonebook: '' },
+        webhooks: { ring: '', answer: '', end: '', missed: '', outgoing: '' },
+      });
+      services.contacts.create({ name: '株式会社サンプル 受付', kana: '', company: '', department: '', numbers: [{ label: '会社', number: '1009' }], email: '', notes: '', favourite: false, photo: null });
+    },
+  });
+  const opened: number[] = [];
+  const ports = callee.desktop.ports;
+  const openExternal = ports.openExternal.bind(ports);
+  ports.openExternal = (url) => {
+    opened.push(nodeWallClock());
+    return openExternal(url);
+  };
+  const caller = await openApp('1009', 'cti-caller');
+  const pair: Pair = { caller, callee, calleeNumber: '1008', notifications: null };
+  await registered(caller);
+  await registered(callee);
+  for (let i = 0; i < ITERATIONS; i++) {
+    await guarded('CTI panel', pair, async () => {
+      const since = await callee.page.evaluate<number>('performance.now()');
+      const before = opened.length;
+      const panel = callee.page.evaluate<number>(`new Promise((resolve, reject) => {
+        const seen = () => { const el = document.querySelector('[data-testid="cti-panel"]'); return el && el.getAttribute('data-call-id') !== window.__benchLastCti ? el : null; };
+        const finish = (el) => { window.__benchLastCti = el.getAttribute('data-call-id'); resolve(performance.now()); };
+        const now = seen(); if (now) return finish(now);
+        const observer = new MutationObserver(() => { const el = seen(); if (el) { observer.disconnect(); finish(el); } });
+        observer.observe(document, { subtree: true, childList: true, attributes: true });
+        setTimeout(() => { observer.disconnect(); reject(new Error('timeout waiting for the CTI panel')); }, 15000);
+      })`);
+      await dialAt(caller.page, '1008');
+      const shownAt = await panel;
+      const invite = await firstInvite(callee.page, 'received', since);
+      if (!invite) throw new Error('bench: the CTI callee saw no INVITE frame');
+      ctiFigures.panel.push(shownAt - invite.t);
+      const openedAt = await waitFor(() => opened[before], 5000, 'the 電話受付 page');
+      ctiFigures.reception.push(openedAt - ((await pageTimeOrigin(callee.page)) + invite.t));
+      await hangUp(pair);
+    });
+  }
+  await caller.close();
+  await callee.close();
+}
+lap('CTI panel');
 const app: Pair = await openPair((user) => openApp(user, user), '1002', '1003', timeNotifications);
 const base: Pair | null = baselineServer ? await openPair(openBaseline, '1006', '1007', () => null) : null;
 
@@ -376,6 +463,8 @@ printJson({
   },
   measured: {
     'cold start': 'page navigation start (performance.timeOrigin) → registration-lamp data-state=ok (MutationObserver), page clock',
+    'three accounts': 'page navigation start → the third account-status element with data-state=registered (MutationObserver), page clock; accounts 1001, 1004, 1008 on one Kamailio',
+    CTI: 'callee with CTI on (panel on ring, 電話受付 opened automatically, caller in its personal phonebook): INVITE MessageEvent.timeStamp → cti-panel for the new call in the DOM (page clock) / → DesktopPorts.openExternal called (Node wall clock vs page timeOrigin + timeStamp)',
     'incoming alert': 'callee WebSocket MessageEvent.timeStamp of the initial INVITE (page clock) → call-status data-phase=ringing (MutationObserver; "painted" = the next requestAnimationFrame) / → main calls DesktopPorts.notify for the 着信 notification (Node wall clock vs page timeOrigin + timeStamp)',
     'post-dial': 'caller page performance.now() just before call-button.click() → WebSocket.send() of the initial INVITE / → callee data-phase=ringing / → caller data-phase=in-call (callee answers in-page the moment its answer button appears); breakdown: → getUserMedia resolved, → RTCPeerConnection iceGatheringState=complete',
     recovery: 'idle registered phones; Kamailio stopped (SIGTERM) and started again on the same ports; lab.start() resolved (WS accepts, SIP answers OPTIONS; Node wall clock) → lamp data-state=ok again (page wall clock)',
@@ -383,6 +472,9 @@ printJson({
     bundle: 'sum of gzipped .js and .css in out/renderer/assets',
   },
   'cold start → registered (通話可能), ms': summary(registration),
+  'cold start, three accounts → all three 通話可能, ms': summary(threeAccounts),
+  'CTI: INVITE frame received → caller panel in DOM, ms': summary(ctiFigures.panel),
+  'CTI: INVITE frame received → 電話受付 page requested (name from the phonebook), ms': summary(ctiFigures.reception),
   'incoming alert: INVITE frame received → 着信中 in DOM, ms': summary(alert.dom),
   'incoming alert: INVITE frame received → 着信中 painted (next frame), ms': summary(alert.frame),
   'incoming alert: INVITE frame received → notification requested (main), ms': summary(alert.notify),

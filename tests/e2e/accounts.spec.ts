@@ -1,7 +1,11 @@
 // Several SIP accounts at once (issue 7): each registers on its own and has its own lamp in the
 // window and the tray; an outgoing call goes out from the chosen account's identity; an incoming
 // call says which line was called. Real Kamailio, real browser phones, real main services.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from '@playwright/test';
+import iconv from 'iconv-lite';
 import { dial, expect, expectRegistered, labAccount, test } from './fixtures';
 import type { PhoneApp } from './harness/phone-app';
 
@@ -162,4 +166,38 @@ test('a tsunagu://provision link fills the form and is saved only after the user
   // A hostile link (unknown parameter) is refused without touching the form or the settings.
   expect(me.services.links.handleLink(`tsunagu://provision?user=1005&domain=${lab.domain}&evil=1`)).toBe(false);
   expect(me.services.settings.view().accounts).toHaveLength(2);
+});
+
+test('an account chosen from a PBX portal CSV export in Shift_JIS (the row is the user\'s pick; bad rows say why)', async ({ openPhone, lab }) => {
+  const me = await openPhone({ label: 'csv', account: labAccount(lab, '1005'), password: passwordOf(lab, '1005') });
+  await expectRegistered(me.page);
+  const dir = mkdtempSync(join(tmpdir(), 'tsunagu-provision-'));
+  try {
+    const csv = [
+      '内線番号,表示名,SIPパスワード,SIPドメイン,WebSocket URL',
+      `1006,総務 佐藤,${passwordOf(lab, '1006')},${lab.domain},${lab.wsUrl}`,
+      `1007,"営業, 山田",${passwordOf(lab, '1007')},bad domain!,${lab.wsUrl}`,
+      `1008,受付,${passwordOf(lab, '1008')},${lab.domain},${lab.wsUrl}`,
+    ].join('\r\n');
+    const file = join(dir, 'export.csv');
+    // Excel on Japanese Windows writes CP932.
+    writeFileSync(file, iconv.encode(csv, 'cp932'));
+    me.desktop.files.open = file;
+    await me.page.getByTestId('tab-settings').click();
+    await me.page.getByTestId('account-add').click();
+    await me.page.getByTestId('provision-file').click();
+    const entries = me.page.getByTestId('provision-entry');
+    await expect(entries).toHaveCount(3);
+    await expect(entries.nth(1)).toHaveAttribute('data-ok', 'false');
+    await expect(entries.nth(1)).toContainText('3行目');
+    await expect(entries.nth(1)).toContainText('SIPドメイン の値が正しくありません');
+    await entries.nth(0).getByTestId('provision-choose').click();
+    await expect(me.page.getByTestId('account-user')).toHaveValue('1006');
+    await expect(me.page.getByTestId('account-displayName')).toHaveValue('総務 佐藤');
+    await me.page.getByTestId('save-account').click();
+    await expect(lamp(me.page, '総務 佐藤').getByTestId('registration-label')).toHaveText('通話可能');
+    expect(me.services.settings.credentials().map((c) => c.account.user)).toEqual(['1005', '1006']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

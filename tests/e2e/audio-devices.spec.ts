@@ -10,7 +10,7 @@
 // on the device ids, replaceTrack, setSinkId, Web Audio) is the real browser.
 import type { Page } from '@playwright/test';
 import type { PhoneApp } from './harness/phone-app';
-import { dial, expect, expectRegistered, growth, inboundAudioPackets, sentSipRequests, test } from './fixtures';
+import { connect, dial, expect, expectRegistered, growth, inboundAudioPackets, sentSipRequests, test } from './fixtures';
 
 const status = (app: PhoneApp) => app.page.getByTestId('call-status');
 
@@ -82,16 +82,6 @@ async function plugBackIn(page: Page): Promise<void> {
   });
 }
 
-async function connect(caller: PhoneApp, callee: PhoneApp, calleeUser: string): Promise<void> {
-  await expectRegistered(caller.page);
-  await expectRegistered(callee.page);
-  await dial(caller.page, calleeUser);
-  await expect(status(callee)).toHaveText('着信中');
-  await callee.page.getByTestId('answer-button').click();
-  await expect(status(caller)).toHaveText('通話中');
-  await expect(status(callee)).toHaveText('通話中');
-  await expect.poll(() => inboundAudioPackets(callee.page)).toBeGreaterThan(10);
-}
 
 test.describe('デバイス設定', () => {
   test('lists the devices, saves each choice in main (kept after a restart), meters the microphone and plays the test sound', async ({ phoneFor }) => {

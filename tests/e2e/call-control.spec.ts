@@ -3,21 +3,10 @@
 // and checks what each user sees, what they hear (getStats) and what each history records.
 import type { Page } from '@playwright/test';
 import type { PhoneApp } from './harness/phone-app';
-import { dial, expect, expectRegistered, growth, inboundAudioEnergy, inboundAudioPackets, receivedSip, sentSipRequests, test } from './fixtures';
+import { connect, dial, expect, expectRegistered, growth, inboundAudioEnergy, inboundAudioPackets, receivedSip, sentSipRequests, test } from './fixtures';
 
 const status = (app: PhoneApp) => app.page.getByTestId('call-status');
 
-/** `caller` calls `callee` (whose user is `calleeUser`) and `callee` answers. */
-async function connect(caller: PhoneApp, callee: PhoneApp, calleeUser: string): Promise<void> {
-  await expectRegistered(caller.page);
-  await expectRegistered(callee.page);
-  await dial(caller.page, calleeUser);
-  await expect(status(callee)).toHaveText('着信中');
-  await callee.page.getByTestId('answer-button').click();
-  await expect(status(caller)).toHaveText('通話中');
-  await expect(status(callee)).toHaveText('通話中');
-  await expect.poll(() => inboundAudioPackets(caller.page)).toBeGreaterThan(10);
-}
 
 async function hold(page: Page): Promise<void> {
   await page.getByTestId('hold-button').click();

@@ -5,21 +5,12 @@
 import type { Page } from '@playwright/test';
 import { startKamailio, type KamailioLab } from '../lab/kamailio';
 import type { PhoneApp } from './harness/phone-app';
-import { dial, expect, expectRegistered, growth, inboundAudioPackets, labAccount, receivedSip, sentSipRequests, test } from './fixtures';
+import { connect, expect, expectRegistered, growth, inboundAudioPackets, labAccount, receivedSip, sentSipRequests, test } from './fixtures';
 
 const status = (app: PhoneApp) => app.page.getByTestId('call-status');
 const dropConnection = (page: Page) => page.evaluate(() => (window as unknown as { __dropSipConnection(): number }).__dropSipConnection());
 const iceUfrag = (invite: string) => /a=ice-ufrag:(\S+)/.exec(invite)?.[1] ?? null;
 
-async function connect(caller: PhoneApp, callee: PhoneApp, number: string): Promise<void> {
-  await expectRegistered(caller.page);
-  await expectRegistered(callee.page);
-  await dial(caller.page, number);
-  await expect(status(callee)).toHaveText('着信中');
-  await callee.page.getByTestId('answer-button').click();
-  await expect(status(caller)).toHaveText('通話中');
-  await expect(status(callee)).toHaveText('通話中');
-}
 
 test('one phone loses its connection mid-call (a PBX without GRUU): it reconnects, refreshes the call with an ICE restart, audio goes on, and the far end can still hang up', async ({ openPhone }) => {
   const lab = await startKamailio({ gruu: false });

@@ -104,6 +104,19 @@ export async function dial(page: Page, number: string): Promise<void> {
   await page.getByTestId('call-button').click();
 }
 
+/** `caller` calls `number` on `callee`, `callee` answers, and audio flows both ways. */
+export async function connect(caller: PhoneApp, callee: PhoneApp, number: string): Promise<void> {
+  await expectRegistered(caller.page);
+  await expectRegistered(callee.page);
+  await dial(caller.page, number);
+  await expect(callee.page.getByTestId('call-status')).toHaveText('着信中');
+  await callee.page.getByTestId('answer-button').click();
+  await expect(caller.page.getByTestId('call-status')).toHaveText('通話中');
+  await expect(callee.page.getByTestId('call-status')).toHaveText('通話中');
+  await expect.poll(() => inboundAudioPackets(caller.page)).toBeGreaterThan(10);
+  await expect.poll(() => inboundAudioPackets(callee.page)).toBeGreaterThan(10);
+}
+
 /** First lines of the SIP requests the page has sent (instrumented by bridge-init). */
 export function sentSipRequests(page: Page, method: string): Promise<number> {
   return page.evaluate((m) => (window as unknown as { __sipSent: string[] }).__sipSent.filter((line) => line.startsWith(`${m} `)).length, method);

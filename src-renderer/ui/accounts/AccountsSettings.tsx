@@ -58,19 +58,26 @@ function accountTitle(entry: AccountView): string {
   return displayName ? `${displayName} (${user}@${domain})` : `${user}@${domain}`;
 }
 
+/** A clicked tsunagu://provision link, waiting to be shown (seq changes with each click). */
+export interface PendingProvision {
+  entry: ProvisioningEntry;
+  seq: number;
+}
+
+export interface AccountsSettingsProps {
+  bridge: TsunaguApi;
+  settings: SettingsView | null;
+  inCall: boolean;
+  onSaved: (view: SettingsView) => void;
+  provision: PendingProvision | null;
+}
+
 /**
  * アカウント設定: every SIP account, each enabled on its own (several register at once; enabling
  * only one is CloudPhone Biz's "switch the active account"). Saving reloads the page, so it
  * comes back under a CSP naming exactly the enabled servers and registers afresh.
  */
-export function AccountsSettings(props: {
-  bridge: TsunaguApi;
-  settings: SettingsView | null;
-  inCall: boolean;
-  onSaved: (view: SettingsView) => void;
-  /** A clicked tsunagu://provision link (seq changes with each click). */
-  provision: { entry: ProvisioningEntry; seq: number } | null;
-}) {
+export function AccountsSettings(props: AccountsSettingsProps) {
   const { bridge, settings, inCall } = props;
   const { t } = useTranslation();
   const accounts = settings?.accounts ?? [];

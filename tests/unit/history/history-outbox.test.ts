@@ -25,7 +25,7 @@ import {
 } from '../../../src-main/history/history-outbox';
 import { createHistoryQuery } from '../../../src-main/history/history-query';
 import { createHistoryService } from '../../../src-main/history/history-service';
-import type { Logger } from '../../../src-main/support/log';
+import { closedPort, fakeTime as makeFakeTime, recordingLog } from '../../support/outbox-kit';
 import { makeTempDir } from '../../support/temp-dir';
 
 const T0 = 1_700_000_000_000;
@@ -36,38 +36,7 @@ const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')
 // ---------------------------------------------------------------------------------------------
 // Fake time: the uploader's clock and timers, and the history service's clock.
 
-function fakeTime() {
-  let now = T0;
-  let seq = 0;
-  const timers = new Map<number, { at: number; fn: () => void }>();
-  return {
-    clock: { now: () => now },
-    setTimer: (fn: () => void, ms: number) => {
-      seq += 1;
-      timers.set(seq, { at: now + ms, fn });
-      return seq;
-    },
-    clearTimer: (handle: unknown) => void timers.delete(handle as number),
-    /** Moves the clock on, firing every timer that falls due (in order). */
-    advance(ms: number) {
-      const until = now + ms;
-      for (;;) {
-        const due = [...timers.entries()].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
-        if (!due) break;
-        timers.delete(due[0]);
-        now = Math.max(now, due[1].at);
-        due[1].fn();
-      }
-      now = until;
-    },
-    /** ms until the earliest timer, or null. */
-    nextTimerIn(): number | null {
-      const ats = [...timers.values()].map((t) => t.at);
-      return ats.length ? Math.min(...ats) - now : null;
-    },
-    pendingTimers: () => timers.size,
-  };
-}
+const fakeTime = () => makeFakeTime(T0);
 
 // ---------------------------------------------------------------------------------------------
 // The receiver: a real HTTP server that stores each record once per Idempotency-Key.
@@ -188,26 +157,10 @@ async function startReceiver(port = 0, tlsOptions?: { key: string; cert: string 
   });
 }
 
-/** A loopback port with nothing listening on it (the receiver is "down"). */
-async function closedPort(): Promise<number> {
-  const server = http.createServer();
-  const port = await listen(server, 0);
-  await new Promise<void>((ok) => server.close(() => ok()));
-  return port;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The app side
 
-function recordingLog(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    info: (m) => lines.push(`info ${m}`),
-    warn: (m) => lines.push(`warn ${m}`),
-    error: (m, e) => lines.push(`error ${m} ${e instanceof Error ? e.message : ''}`),
-  };
-}
 
 let temp: ReturnType<typeof makeTempDir>;
 let time: ReturnType<typeof fakeTime>;
