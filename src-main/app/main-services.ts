@@ -84,6 +84,7 @@ export function createMainServices(deps: MainServicesDeps) {
     const web = settings.view().webPhonebook;
     return web.enabled && web.uploadUrl !== '';
   };
+  const contacts = createContactsService(db, deps.clock);
   // CTI webhooks: each call event whose webhook is set enters webhook_outbox in the transaction
   // that stores it in calls (cti/call-webhooks.ts), and is delivered like the history upload.
   const webhooks = createCallWebhooks({
@@ -96,11 +97,11 @@ export function createMainServices(deps: MainServicesDeps) {
       const entry = settings.view().accounts.find(({ account }) => `${account.user}@${account.domain}` === localAccount);
       return entry ? entry.account.displayName || entry.account.user : localAccount;
     },
+    nameOf: (number) => contacts.lookup(number)?.name ?? null,
     ...(deps.callWebhooks?.post ? { post: deps.callWebhooks.post } : {}),
     ...(deps.callWebhooks?.backoff ? { backoff: deps.callWebhooks.backoff } : {}),
   });
   const history = createHistoryService(db, deps.clock, { outbox: { enqueue: uploadConfigured }, events: webhooks.sink });
-  const contacts = createContactsService(db, deps.clock);
   const historyQuery = createHistoryQuery(db, contacts);
   // Let SQLite refresh its planner statistics (cheap; it only analyses what changed a lot).
   db.pragma('optimize');

@@ -59,7 +59,7 @@ export interface CallEventV1 {
   direction: 'outgoing' | 'incoming';
   /** The other party's number as dialled or received. */
   number: string;
-  /** The caller's display name from SIP, null if none. */
+  /** The caller's name: the personal phonebook's, else the SIP display name; null if none. */
   name: string | null;
   /** The SIP account (user@domain) the call was made or taken on. */
   localAccount: string;
@@ -115,6 +115,9 @@ export interface CallWebhooksOptions extends OutboxSenderTuning {
   cti: () => CtiSettings;
   /** The {line} of a call: the label of the account it used (display name or extension). */
   lineOf?: (localAccount: string) => string;
+  /** The personal phonebook's name for a number: a stored name wins over what the caller claims
+   *  (as in notifications and the CTI panel). */
+  nameOf?: (number: string) => string | null;
 }
 
 export type CallWebhooks = ReturnType<typeof createCallWebhooks>;
@@ -137,6 +140,7 @@ function activeEvents(cti: CtiSettings): CtiEvent[] {
 export function createCallWebhooks(options: CallWebhooksOptions) {
   const { db, cti } = options;
   const lineOf = options.lineOf ?? ((localAccount: string) => localAccount);
+  const nameOf = options.nameOf ?? (() => null);
   // An event already queued (a replayed change) is never queued twice. ON CONFLICT on the key
   // rather than OR IGNORE, which would also swallow a failed CHECK and silently lose the event.
   const insert = db.prepare(`
@@ -177,15 +181,16 @@ export function createCallWebhooks(options: CallWebhooksOptions) {
       const event = callEventFor(change, row);
       // Asked per event: switching CTI or one webhook off applies from the next event on.
       if (!activeEvents(cti()).includes(event)) return false;
+      const named = { ...row, remote_name: nameOf(row.remote_number) ?? row.remote_name };
       const vars: Record<CtiPlaceholder, string> = {
         number: row.remote_number,
-        name: row.remote_name ?? '',
+        name: named.remote_name ?? '',
         called: row.local_account,
         line: lineOf(row.local_account),
         direction: row.direction,
         callId: row.call_id,
       };
-      const result = insert.run(`${row.call_id}:${event}`, event, JSON.stringify(callEventOf(event, row, at)), JSON.stringify(vars), at, at);
+      const result = insert.run(`${row.call_id}:${event}`, event, JSON.stringify(callEventOf(event, named, at)), JSON.stringify(vars), at, at);
       return result.changes > 0;
     },
     committed() {

@@ -94,6 +94,18 @@ const outboxRows = (db: Database) =>
 // ---------------------------------------------------------------------------------------------
 
 describe('call webhooks: the five events', () => {
+  it('names the caller as the personal phonebook does, over what the caller claims', async () => {
+    const db = openDb();
+    const r = await receiver();
+    const { webhooks, history } = setup(db, { cti: ctiFor(r.port, ['ring']) }, { nameOf: (number) => (number === '0312345678' ? '株式会社サンプル' : null) });
+    await webhooks.start();
+    start(history, 1, 'incoming', '0312345678', '<b>claimed</b>');
+    start(history, 2, 'incoming', '0399999999', 'Claimed Only');
+    await webhooks.whenIdle();
+    expect(r.posts.map((p) => (JSON.parse(p.body) as { name: string | null }).name)).toEqual(['株式会社サンプル', 'Claimed Only']);
+    expect(r.posts[0]!.url).toContain(`&name=${encodeURIComponent('株式会社サンプル')}&`);
+  });
+
   it('delivers outgoing, ring, answer, end and missed with their bodies, keys and headers', async () => {
     const db = openDb();
     const r = await receiver();
