@@ -30,6 +30,12 @@ function shownOf(line: LineView): Shown {
   };
 }
 
+/** The values a CTI URL is filled with: the call, and the account it is on. */
+function contextOf(accounts: PhoneView['accounts'], s: Shown): CtiCallContext {
+  const a = accounts.find((x) => x.id === s.accountId);
+  return { callId: s.callId, number: s.number, name: s.name, called: a?.aor ?? '', line: a?.label ?? '', direction: s.direction };
+}
+
 /**
  * 顧客情報: the caller-information panel beside the phone (CTI pop-up). It opens when a call
  * rings and/or is answered (settings), shows number, name, called line and 前回通話 from our own
@@ -49,10 +55,6 @@ export function CtiPanel(props: { bridge: TsunaguApi; view: PhoneView; cti: CtiS
   });
 
   const account = (id: string) => view.accounts.find((a) => a.id === id);
-  const context = (s: Shown): CtiCallContext => {
-    const a = account(s.accountId);
-    return { callId: s.callId, number: s.number, name: s.name, called: a?.aor ?? '', line: a?.label ?? '', direction: s.direction };
-  };
 
   useEffect(() => {
     if (!cti.enabled) return;
@@ -75,9 +77,7 @@ export function CtiPanel(props: { bridge: TsunaguApi; view: PhoneView; cti: CtiS
           const now = latestView.current.lines.find((l) => l.info.id === id);
           if (!now) return;
           autoOpened.current.add(id);
-          const a = latestView.current.accounts.find((x) => x.id === now.accountId);
-          const s = shownOf(now);
-          void bridge.cti.open('reception', { callId: s.callId, number: s.number, name: s.name, called: a?.aor ?? '', line: a?.label ?? '', direction: s.direction });
+          void bridge.cti.open('reception', contextOf(latestView.current.accounts, shownOf(now)));
         };
         if (line.contact !== null) fire();
         else timers.push(window.setTimeout(fire, NAME_WAIT_MS));
@@ -142,7 +142,7 @@ export function CtiPanel(props: { bridge: TsunaguApi; view: PhoneView; cti: CtiS
       {buttons.length > 0 && (
         <div className="cti-buttons">
           {buttons.map((button) => (
-            <button key={button} type="button" className="action secondary" data-testid={`cti-open-${button}`} onClick={() => void bridge.cti.open(button, context(current))}>
+            <button key={button} type="button" className="action secondary" data-testid={`cti-open-${button}`} onClick={() => void bridge.cti.open(button, contextOf(view.accounts, current))}>
               {t(`cti.urls.${button}`)}
             </button>
           ))}
