@@ -7,8 +7,10 @@
 //   tests/lab/in-loopback-netns.sh npx vitest run tests/lab/
 
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startKamailio, type KamailioLab } from './kamailio';
+import { CREDENTIALS_DB, PRESENCE_DB, startKamailio, type KamailioLab } from './kamailio';
 import { startParkServer, type ParkServer } from './park-server';
 import {
   SipWsClient,
@@ -79,7 +81,8 @@ describe('Kamailio lab harness', () => {
     expect(lab.users[0]).toEqual({ user: '1001', password: 'pass1001' });
     expect(lab.isRunning()).toBe(true);
     expect(existsSync(`${lab.dir}/kamailio.cfg`)).toBe(true);
-    expect(existsSync(`${lab.dir}/kamailio.sqlite`)).toBe(true);
+    expect(existsSync(path.join(lab.dir, CREDENTIALS_DB))).toBe(true);
+    expect(existsSync(path.join(lab.dir, PRESENCE_DB))).toBe(true);
     expect(lab.log()).toContain('Listening on');
     // No media relay unless asked for: the rtpengine module is not even loaded.
     expect(lab.rtpengineNg).toBeNull();
@@ -118,6 +121,24 @@ describe('Kamailio lab harness', () => {
       const unknown = await register(client, { user: '4242', password: 'pass4242', domain: lab.domain });
       expect([401, 403, 404]).toContain(unknown.final.status);
     } finally {
+      await client.close();
+    }
+  });
+
+  it('answers a right password with 200 while the presence server is writing (credentials are a file of their own)', async () => {
+    // Kamailio's db_sqlite fails a query at once on another process's lock. Hold the presence
+    // file's write lock, as the presence server does while it stores a new subscription: the
+    // credentials must still be read (on a shared file this REGISTER was answered 401).
+    const presence = new Database(path.join(lab.dir, PRESENCE_DB));
+    const client = await SipWsClient.connect(lab.wsUrl);
+    try {
+      presence.exec('BEGIN EXCLUSIVE');
+      const { final } = await register(client, { user: '1009', password: 'pass1009', domain: lab.domain });
+      expect(final.status).toBe(200);
+      expect(await lab.lookup('1009')).toHaveLength(1);
+    } finally {
+      if (presence.inTransaction) presence.exec('ROLLBACK');
+      presence.close();
       await client.close();
     }
   });

@@ -291,18 +291,28 @@ export async function renderKamailioCfg(vars: {
   });
 }
 
-function createSubscriberDb(file: string, users: readonly LabUser[], domain: string): void {
-  const db = new Database(file);
+/**
+ * The lab's two sqlite files. Kamailio 5.6's db_sqlite sets no busy timeout, so a query that
+ * meets another process's write lock fails at once ("database is locked"). The presence server
+ * writes its `watchers` table on new subscriptions; when credentials shared its file, a phone's
+ * REGISTER that came in during such a write failed auth_check and was answered 401 as if the
+ * password were wrong (seen as a red 認証に失敗しました lamp under load). So the credentials live
+ * in a file nothing writes (Kamailio even opens it read-only, see the cfg), and the presence
+ * file uses WAL, so its own readers never wait for its writer.
+ */
+export const CREDENTIALS_DB = 'credentials.sqlite';
+export const PRESENCE_DB = 'presence.sqlite';
+
+function createLabDatabases(dir: string, users: readonly LabUser[], domain: string): void {
+  const credentials = new Database(path.join(dir, CREDENTIALS_DB));
   try {
-    db.exec(readFileSync(path.join(SCHEMA_DIR, 'standard-create.sql'), 'utf8'));
-    db.exec(readFileSync(path.join(SCHEMA_DIR, 'auth_db-create.sql'), 'utf8'));
-    // pua checks the version of its table at startup even though it keeps its state in
-    // memory; presence-create.sql has pua, presentity, active_watchers, watchers and xcap.
-    db.exec(readFileSync(path.join(SCHEMA_DIR, 'presence-create.sql'), 'utf8'));
-    const insert = db.prepare(
+    // `version` (standard-create.sql) is where auth_db checks its table's version.
+    credentials.exec(readFileSync(path.join(SCHEMA_DIR, 'standard-create.sql'), 'utf8'));
+    credentials.exec(readFileSync(path.join(SCHEMA_DIR, 'auth_db-create.sql'), 'utf8'));
+    const insert = credentials.prepare(
       'INSERT INTO subscriber (username, domain, password, ha1, ha1b) VALUES (?, ?, ?, ?, ?)',
     );
-    db.transaction(() => {
+    credentials.transaction(() => {
       for (const { user, password } of users) {
         // calculate_ha1=1 makes Kamailio use `password`; ha1/ha1b are filled for completeness
         // (e.g. a later test flipping calculate_ha1 off).
@@ -316,7 +326,18 @@ function createSubscriberDb(file: string, users: readonly LabUser[], domain: str
       }
     })();
   } finally {
-    db.close();
+    credentials.close();
+  }
+  const presence = new Database(path.join(dir, PRESENCE_DB));
+  try {
+    // WAL is a property of the file: Kamailio's connections open it in WAL mode too.
+    presence.pragma('journal_mode = WAL');
+    presence.exec(readFileSync(path.join(SCHEMA_DIR, 'standard-create.sql'), 'utf8'));
+    // pua checks the version of its table at startup even though it keeps its state in
+    // memory; presence-create.sql has pua, presentity, active_watchers, watchers and xcap.
+    presence.exec(readFileSync(path.join(SCHEMA_DIR, 'presence-create.sql'), 'utf8'));
+  } finally {
+    presence.close();
   }
 }
 
@@ -851,7 +872,7 @@ export async function startKamailio(opts: StartKamailioOptions = {}): Promise<Ka
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tsunagu-kam-'));
   let media: MediaRelay | null = null;
   try {
-    createSubscriberDb(path.join(dir, 'kamailio.sqlite'), users, domain);
+    createLabDatabases(dir, users, domain);
     // rtpengine first: Kamailio's rtpengine module pings it at startup and would otherwise
     // mark it disabled (for rtpengine_disable_tout, 60 s) before the first call.
     if (opts.media) media = await MediaRelay.start(dir);
