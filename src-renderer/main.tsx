@@ -4,7 +4,7 @@ import { getBridge } from './app/bridge';
 import { PhoneController } from './app/phone-controller';
 import { initI18n, resolveLanguage } from './i18n';
 import { AudioRouting } from './phone/audio-devices';
-import { createPhoneEngine } from './phone/sipjs-engine';
+import { createPhoneEngine, type PhoneEngineLogger } from './phone/sipjs-engine';
 import { App } from './ui/App';
 import { AudioRoutingProvider } from './ui/DeviceNotice';
 import './ui/styles.css';
@@ -28,6 +28,19 @@ function installationInstanceId(): string | undefined {
   }
 }
 
+/**
+ * The engine's warnings and errors (e.g. "REGISTER failed: sip:403 (auth)") go to the window's
+ * console, where the developer tools, and the tests, read them; without a logger they would be
+ * dropped. The engine never logs passwords or whole SIP messages (see PhoneEngineLogger), and
+ * info/debug stay out so the console holds only what explains a failure.
+ */
+function consoleLogger(accountId: string): PhoneEngineLogger {
+  return (level, message) => {
+    if (level === 'warn') console.warn(`[phone ${accountId}] ${message}`);
+    else if (level === 'error') console.error(`[phone ${accountId}] ${message}`);
+  };
+}
+
 async function boot(): Promise<void> {
   const bridge = getBridge();
   const settings = await bridge.settings.get();
@@ -42,7 +55,10 @@ async function boot(): Promise<void> {
   const audioRouting = new AudioRouting(navigator.mediaDevices as MediaDevices | undefined, initial?.audio ?? null);
   bridge.onSettingsChanged((view) => audioRouting.setSettings(view.audio));
   void audioRouting.start();
-  const controller = new PhoneController(() => createPhoneEngine({ instanceId, microphone: audioRouting }), bridge);
+  const controller = new PhoneController(
+    (accountId) => createPhoneEngine({ instanceId, microphone: audioRouting, logger: consoleLogger(accountId) }),
+    bridge,
+  );
   createRoot(document.getElementById('root')!).render(
     <StrictMode>
       <AudioRoutingProvider routing={audioRouting}>

@@ -1760,13 +1760,6 @@ export function createPhoneEngine(options: SipJsPhoneEngineOptions = {}): PhoneE
 // ---------------------------------------------------------------------------------------------
 // Module-private helpers
 
-/**
- * A GRUU as registrars hand it out (sip:1001@pbx;gr=urn:uuid:…) names no transport, and a
- * proxy that routes a request straight to our Contact by address (the presence server's NOTIFY
- * after it rewrote the host to our source address) would then pick UDP, which a browser does not
- * speak. sip.js stores the GRUU from every REGISTER answer on `ua.contact`: add ;transport=ws as
- * it is stored (RFC 7118 uses 'ws' for WSS too).
- */
 /** ICE still has a working pair: the call's audio path survived whatever the signalling did. */
 function mediaConnected(session: Inviter | Invitation): boolean {
   const sdh = session.sessionDescriptionHandler;
@@ -1775,6 +1768,13 @@ function mediaConnected(session: Inviter | Invitation): boolean {
   return state === 'connected' || state === 'completed';
 }
 
+/**
+ * A GRUU as registrars hand it out (sip:1001@pbx;gr=urn:uuid:…) names no transport, and a
+ * proxy that routes a request straight to our Contact by address (the presence server's NOTIFY
+ * after it rewrote the host to our source address) would then pick UDP, which a browser does not
+ * speak. sip.js stores the GRUU from every REGISTER answer on `ua.contact`: add ;transport=ws as
+ * it is stored (RFC 7118 uses 'ws' for WSS too).
+ */
 function keepGruuOnWebSocket(ua: UserAgent): void {
   const contact = ua.contact as { pubGruu?: URI | undefined };
   let pubGruu: URI | undefined = contact.pubGruu;

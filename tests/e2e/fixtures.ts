@@ -17,6 +17,8 @@ export function labAccount(lab: KamailioLab, user: string, overrides: Partial<Ac
   };
 }
 
+const LAB_LOG_LINES = 60;
+
 interface Fixtures {
   /** Opens a Tsunagu app (main services + renderer page); closed after the test. */
   openPhone(options?: PhoneAppOptions): Promise<PhoneApp>;
@@ -51,20 +53,31 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
     },
     { scope: 'worker' },
   ],
-  openPhone: async ({ browser }, use) => {
+  openPhone: async ({ browser }, use, testInfo) => {
     const opened: PhoneApp[] = [];
     await use(async (options) => {
       const app = await openPhoneApp(browser, options);
       opened.push(app);
       return app;
     });
+    // A failed test prints what its phones warned about (e.g. why a REGISTER was refused).
+    if (testInfo.status !== testInfo.expectedStatus) {
+      for (const app of opened) for (const line of app.warnings()) console.log(line);
+    }
     for (const app of opened.reverse()) await app.close();
   },
-  phoneFor: async ({ openPhone, lab }, use) => {
+  phoneFor: async ({ openPhone, lab }, use, testInfo) => {
+    const logStart = lab.log().length;
     await use((user, options = {}) => {
       const password = lab.users.find((u) => u.user === user)?.password;
       return openPhone({ ...options, label: options.label ?? user, account: labAccount(lab, user), password: options.password ?? password ?? '' });
     });
+    // A failed test prints what Kamailio said meanwhile (the worker's lab is shared, so only
+    // the part written during this test, and only its end).
+    if (testInfo.status !== testInfo.expectedStatus) {
+      const lines = lab.log().slice(logStart).trimEnd().split('\n').slice(-LAB_LOG_LINES);
+      console.log(`--- Kamailio during this test (last ${lines.length} lines) ---\n${lines.join('\n')}`);
+    }
   },
 });
 
@@ -95,7 +108,16 @@ export const inboundAudioPackets = (page: Page): Promise<number> => inboundAudio
 export const inboundAudioEnergy = (page: Page): Promise<number> => inboundAudioStat(page, 'totalAudioEnergy');
 
 export async function expectRegistered(page: Page): Promise<void> {
-  await expect(page.getByTestId('registration-lamp')).toHaveAttribute('data-state', 'ok');
+  try {
+    await expect(page.getByTestId('registration-lamp')).toHaveAttribute('data-state', 'ok');
+  } catch (error) {
+    // Say what the lamp said (e.g. 認証に失敗しました sip:401), so a failure names its cause.
+    const said = await page
+      .getByTestId('registration-lamp')
+      .textContent({ timeout: 1000 })
+      .catch(() => null);
+    throw new Error(`not registered; the lamp says: ${said ?? '(nothing)'}`, { cause: error });
+  }
   await expect(page.getByTestId('registration-label')).toHaveText('通話可能');
 }
 

@@ -63,9 +63,13 @@ export interface PhoneApp {
   origin: string;
   send: SendEvent;
   history(): HistoryEntry[];
+  /** The page's last console warnings, with their label and time (printed when a test fails). */
+  warnings(): readonly string[];
   /** Closes page, server and database; keeps the folder when `keepData`. */
   close(options?: { keepData?: boolean }): Promise<void>;
 }
+
+const WARNINGS_KEPT = 40;
 
 const quietLog = {
   info: () => undefined,
@@ -110,8 +114,15 @@ export async function openPhoneApp(browser: Browser, options: PhoneAppOptions = 
   const page = await context.newPage();
   const label = options.label ?? 'phone';
   page.on('pageerror', (error) => console.log(`[${label} pageerror] ${error.message}`));
+  // Errors are printed as they come; warnings (the engine's "REGISTER failed: sip:403 (auth)")
+  // are kept, the last ones only, for the fixture to print when the test fails.
+  const warnings: string[] = [];
   page.on('console', (message) => {
     if (message.type() === 'error') console.log(`[${label} console.error] ${message.text()}`);
+    else if (message.type() === 'warning') {
+      warnings.push(`[${label} ${new Date().toISOString().slice(11, 23)} console.warn] ${message.text()}`);
+      if (warnings.length > WARNINGS_KEPT) warnings.shift();
+    }
   });
 
   // Main → page events: the harness's stand-in for webContents.send.
@@ -138,6 +149,7 @@ export async function openPhoneApp(browser: Browser, options: PhoneAppOptions = 
     userDataDir,
     origin,
     send: main.events.send,
+    warnings: () => warnings,
     history: () => main.history.list({ limit: 100 }),
     async close({ keepData = false } = {}) {
       await context.close();
