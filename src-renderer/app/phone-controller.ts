@@ -84,8 +84,8 @@ export interface PhoneView {
   focusDialerRequests: number;
   /** Lamps by watched extension (BLF keys and park slots): what the PBX last told us. */
   lamps: Readonly<Record<string, Lamp>>;
-  /** Voicemail waiting (MWI), once the mailbox told us. */
-  voicemail: MessageSummary | null;
+  /** Voicemail waiting (MWI) by account id: each account's mailbox, once it told us. */
+  voicemail: Readonly<Record<string, MessageSummary>>;
   /** The line pad's chosen line (index into the configured lines), null for the default line. */
   selectedLine: number | null;
 }
@@ -179,13 +179,13 @@ export class PhoneController {
     historyVersion: 0,
     focusDialerRequests: 0,
     lamps: {},
-    voicemail: null,
+    voicemail: {},
     selectedLine: null,
   };
   private buttons: CallButtons | null = null;
   /** Live lamp subscriptions by watched extension. */
   private readonly lampWatches = new Map<string, () => void>();
-  private stopVoicemailWatch: (() => void) | null = null;
+  private voicemailWatching = false;
   private doNotDisturb = false;
   private lastReported = '';
   private readonly listeners = new Set<() => void>();
@@ -316,10 +316,15 @@ export class PhoneController {
       return runtime;
     });
     this.update({ configured: true });
-    const primary = this.accounts[0]!;
-    // Voicemail and busy lamps follow the default account: the PBX keeps one mailbox and one
-    // presence view per user, and subscribing on every line would light each lamp several times.
-    this.stopVoicemailWatch ??= primary.engine.watchMessageSummary((voicemail) => this.update({ voicemail }));
+    // Every account has a mailbox of its own (the PBX keeps one per extension): watch each.
+    // (Busy lamps, by contrast, follow the default account only: a colleague's lamp is the same
+    // on every line, and watching it on each would light it several times.)
+    if (!this.voicemailWatching) {
+      this.voicemailWatching = true;
+      for (const runtime of this.accounts) {
+        runtime.engine.watchMessageSummary((summary) => this.update({ voicemail: { ...this.view.voicemail, [runtime.id]: summary } }));
+      }
+    }
     if (this.buttons) this.setButtons(this.buttons);
     const byId = new Map(result.value.map((credentials) => [credentials.id, credentials]));
     // One account that cannot register (a wrong password) must not hold the others back.
@@ -413,10 +418,14 @@ export class PhoneController {
     return code ? this.dial(code) : Promise.resolve();
   }
 
-  /** 留守電開始 / 留守電終了 / 留守電状態: the PBX's feature codes, built from our extension. */
+  /**
+   * 留守電開始 / 留守電終了 / 留守電状態: the PBX's feature codes, built from the extension of the
+   * account the call goes out on (the code is dialled on that account, so it must name its own
+   * mailbox, not the default account's).
+   */
   voicemailAction(action: 'start' | 'stop' | 'status'): Promise<void> {
     const codes = this.buttons?.voicemail;
-    const user = this.accounts[0]?.user ?? '';
+    const user = this.dialAccount()?.user ?? '';
     if (!codes || !user) return Promise.resolve();
     const code = action === 'start' ? codes.startPrefix && codes.startPrefix + user : action === 'stop' ? codes.stop : codes.statusPrefix && codes.statusPrefix + user;
     return code ? this.dial(code) : Promise.resolve();

@@ -1,6 +1,7 @@
 // Several SIP accounts at once (issue 7): each registers on its own and has its own lamp in the
 // window and the tray; an outgoing call goes out from the chosen account's identity; an incoming
-// call says which line was called. Real Kamailio, real browser phones, real main services.
+// call says which line was called; each account's mailbox has its own voicemail lamp. Real
+// Kamailio, real browser phones, real main services.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +89,30 @@ test('two accounts registered at once: own lamps and tray lines, calls out from 
     await expect.poll(() => me.history()[0]?.outcome ?? null).toBe('answered');
     expect(me.history()[0]).toMatchObject({ direction: 'incoming', remoteNumber: '1007', localAccount: account });
   }
+});
+
+test('each account has its own voicemail lamp: a message for one line lights that line’s lamp only', async ({ openPhone, lab }) => {
+  const me = await openPhone({
+    label: 'two-mailboxes',
+    account: labAccount(lab, '1002'),
+    password: passwordOf(lab, '1002'),
+    beforeLoad: (services) => services.settings.saveAccount({ account: labAccount(lab, '1004', { displayName: '営業窓口' }), password: passwordOf(lab, '1004') }),
+  });
+  for (const label of ['1002', '営業窓口']) await expect(lamp(me.page, label)).toHaveAttribute('data-state', 'registered');
+  const [first, second] = me.services.settings.view().accounts;
+  const mailbox = (id: string) => me.page.locator(`[data-testid="mwi-lamp"][data-account="${id}"]`);
+  await expect(me.page.getByTestId('mwi-lamp')).toHaveCount(2);
+  await expect(mailbox(first!.id)).toHaveText('1002：留守電なし');
+  await expect(mailbox(second!.id)).toHaveText('営業窓口：留守電なし');
+
+  await lab.publishMessageSummary('1004', { newMessages: 2, oldMessages: 0 });
+  await expect(mailbox(second!.id)).toHaveAttribute('data-waiting', 'true');
+  await expect(mailbox(second!.id)).toHaveText('営業窓口：留守電あり（新着 2 件）');
+  await expect(mailbox(first!.id)).toHaveAttribute('data-waiting', 'false');
+
+  // Listened to: the lamp goes out (and the lab's mailbox is left empty for later tests).
+  await lab.publishMessageSummary('1004', { newMessages: 0, oldMessages: 2 });
+  await expect(mailbox(second!.id)).toHaveText('営業窓口：留守電なし');
 });
 
 test('one account failing (wrong password) does not hold back the other; disabling one is the single-active-account mode', async ({ openPhone, lab }) => {

@@ -102,9 +102,23 @@ export function LinePad({ controller, view, buttons }: Props) {
         <button type="button" className="pad-key" data-testid="voicemail-status" disabled={!registered || !buttons.voicemail.statusPrefix} onClick={() => void controller.voicemailAction('status')}>
           {t('linepad.voicemailStatus')}
         </button>
-        <span className={view.voicemail?.waiting ? 'mwi-lamp on' : 'mwi-lamp'} data-testid="mwi-lamp" data-waiting={view.voicemail?.waiting ?? false} role="status">
-          {view.voicemail?.waiting ? t('linepad.messagesWaiting', { count: view.voicemail.newMessages }) : t('linepad.noMessages')}
-        </span>
+        {/* One voicemail lamp per account: each has its own mailbox. Named only when there are several. */}
+        {(view.accounts.length > 0 ? view.accounts : [null]).map((account) => {
+          const summary = account ? view.voicemail[account.id] : undefined;
+          const state = summary?.waiting ? t('linepad.messagesWaiting', { count: summary.newMessages }) : t('linepad.noMessages');
+          return (
+            <span
+              key={account?.id ?? 'none'}
+              className={summary?.waiting ? 'mwi-lamp on' : 'mwi-lamp'}
+              data-testid="mwi-lamp"
+              data-account={account?.id}
+              data-waiting={summary?.waiting ?? false}
+              role="status"
+            >
+              {account && view.accounts.length > 1 ? t('linepad.mailboxOf', { account: account.label, state }) : state}
+            </span>
+          );
+        })}
       </div>
     </section>
   );

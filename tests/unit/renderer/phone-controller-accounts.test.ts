@@ -3,8 +3,9 @@
 // another (as a multi-line desk phone does), and history/status name the right local account.
 import { describe, expect, it } from 'vitest';
 import type { TsunaguApi } from '../../../src-preload/api';
-import type { PhoneStatus, SipCredentials } from '../../../src-preload/contract';
+import { DEFAULT_CALL_BUTTONS, type PhoneStatus, type SipCredentials } from '../../../src-preload/contract';
 import { PhoneController } from '../../../src-renderer/app/phone-controller';
+import type { MessageSummary } from '../../../src-renderer/phone/presence-parsers';
 import type { CallEvent, CallInfo, PhoneEngine, RegistrationState } from '../../../src-renderer/phone/types';
 
 class ScriptedEngine {
@@ -12,6 +13,8 @@ class ScriptedEngine {
   readonly configs: string[] = [];
   private callListeners = new Set<(event: CallEvent) => void>();
   private registrationListeners = new Set<(state: RegistrationState) => void>();
+  /** The mailbox watchers (message-summary) on this engine's account. */
+  readonly mailboxWatchers: ((summary: MessageSummary) => void)[] = [];
   private seq = 0;
   constructor(readonly name: string) {}
 
@@ -59,7 +62,10 @@ class ScriptedEngine {
     },
     setMicrophone: async () => undefined,
     watchDialogs: () => () => undefined,
-    watchMessageSummary: () => () => undefined,
+    watchMessageSummary: (listener) => {
+      this.mailboxWatchers.push(listener);
+      return () => undefined;
+    },
     checkConnection: () => void this.calls.push('check'),
     registration: { kind: 'unregistered' },
     calls: [],
@@ -152,6 +158,29 @@ describe('phone controller: several accounts', () => {
     expect(b.calls.at(-1)).toBe(`mute ${second.id} true`);
     controller.checkConnection();
     expect([a.calls.at(-1), b.calls.at(-1)]).toEqual(['check', 'check']);
+  });
+
+  it('each account has its own voicemail lamp, and the voicemail codes name the mailbox of the account they are dialled on', async () => {
+    const { controller, engines } = setup([
+      { id: 'a', account: account('1001'), password: 'x' },
+      { id: 'b', account: account('2001'), password: 'y' },
+    ]);
+    controller.setButtons(DEFAULT_CALL_BUTTONS);
+    await controller.start();
+    const [a, b] = engines as [ScriptedEngine, ScriptedEngine];
+    // One subscription per account, each on its own registration.
+    expect([a.mailboxWatchers.length, b.mailboxWatchers.length]).toEqual([1, 1]);
+    b.mailboxWatchers[0]!({ waiting: true, newMessages: 3, oldMessages: 0 });
+    expect(controller.getSnapshot().voicemail).toEqual({ b: { waiting: true, newMessages: 3, oldMessages: 0 } });
+    a.mailboxWatchers[0]!({ waiting: false, newMessages: 0, oldMessages: 2 });
+    expect(controller.getSnapshot().voicemail.b?.newMessages).toBe(3);
+    expect(controller.getSnapshot().voicemail.a?.waiting).toBe(false);
+
+    // 留守電状態 on line b: *73 + b's extension, dialled from b (not the default account's box).
+    controller.selectAccount('b');
+    await controller.voicemailAction('status');
+    expect(b.calls).toEqual(['dial *732001']);
+    expect(a.calls).toEqual([]);
   });
 
   it('no enabled account: not configured, nothing started', async () => {
