@@ -185,7 +185,6 @@ export class PhoneController {
   private buttons: CallButtons | null = null;
   /** Live lamp subscriptions by watched extension. */
   private readonly lampWatches = new Map<string, () => void>();
-  private voicemailWatching = false;
   private doNotDisturb = false;
   private lastReported = '';
   private readonly listeners = new Set<() => void>();
@@ -319,11 +318,8 @@ export class PhoneController {
     // Every account has a mailbox of its own (the PBX keeps one per extension): watch each.
     // (Busy lamps, by contrast, follow the default account only: a colleague's lamp is the same
     // on every line, and watching it on each would light it several times.)
-    if (!this.voicemailWatching) {
-      this.voicemailWatching = true;
-      for (const runtime of this.accounts) {
-        runtime.engine.watchMessageSummary((summary) => this.update({ voicemail: { ...this.view.voicemail, [runtime.id]: summary } }));
-      }
+    for (const runtime of this.accounts) {
+      runtime.engine.watchMessageSummary((summary) => this.update({ voicemail: { ...this.view.voicemail, [runtime.id]: summary } }));
     }
     if (this.buttons) this.setButtons(this.buttons);
     const byId = new Map(result.value.map((credentials) => [credentials.id, credentials]));

@@ -293,12 +293,12 @@ export async function renderKamailioCfg(vars: {
 
 /**
  * The lab's two sqlite files. Kamailio 5.6's db_sqlite sets no busy timeout, so a query that
- * meets another process's write lock fails at once ("database is locked"). The presence server
- * writes its `watchers` table on new subscriptions; when credentials shared its file, a phone's
- * REGISTER that came in during such a write failed auth_check and was answered 401 as if the
- * password were wrong (seen as a red 認証に失敗しました lamp under load). So the credentials live
- * in a file nothing writes (Kamailio even opens it read-only, see the cfg), and the presence
- * file uses WAL, so its own readers never wait for its writer.
+ * meets another process's write lock fails at once ("database is locked"). The presence modules
+ * still write to their file now and then (its tables stay empty, but the locks showed in the
+ * log); when credentials shared that file, a phone's REGISTER that came in during such a write
+ * failed auth_check and was answered 401 as if the password were wrong (seen as a red
+ * 認証に失敗しました lamp under load). So the credentials live in a file nothing writes, and the
+ * presence file uses WAL, so its own readers never wait for its writer.
  */
 export const CREDENTIALS_DB = 'credentials.sqlite';
 export const PRESENCE_DB = 'presence.sqlite';

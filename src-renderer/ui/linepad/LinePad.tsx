@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import type { CallButtons } from '../../../src-preload/contract';
 import type { PhoneController, PhoneView } from '../../app/phone-controller';
+import type { MessageSummary } from '../../phone/presence-parsers';
 
 interface Props {
   controller: PhoneController;
@@ -103,23 +104,25 @@ export function LinePad({ controller, view, buttons }: Props) {
           {t('linepad.voicemailStatus')}
         </button>
         {/* One voicemail lamp per account: each has its own mailbox. Named only when there are several. */}
-        {(view.accounts.length > 0 ? view.accounts : [null]).map((account) => {
-          const summary = account ? view.voicemail[account.id] : undefined;
-          const state = summary?.waiting ? t('linepad.messagesWaiting', { count: summary.newMessages }) : t('linepad.noMessages');
-          return (
-            <span
-              key={account?.id ?? 'none'}
-              className={summary?.waiting ? 'mwi-lamp on' : 'mwi-lamp'}
-              data-testid="mwi-lamp"
-              data-account={account?.id}
-              data-waiting={summary?.waiting ?? false}
-              role="status"
-            >
-              {account && view.accounts.length > 1 ? t('linepad.mailboxOf', { account: account.label, state }) : state}
-            </span>
-          );
-        })}
+        {view.accounts.length === 0 ? (
+          <MailboxLamp summary={undefined} />
+        ) : (
+          view.accounts.map((account) => (
+            <MailboxLamp key={account.id} accountId={account.id} summary={view.voicemail[account.id]} name={view.accounts.length > 1 ? account.label : undefined} />
+          ))
+        )}
       </div>
     </section>
+  );
+}
+
+/** One mailbox's voicemail lamp (MWI): 留守電あり（新着 n 件） or 留守電なし, with the account's name when given. */
+function MailboxLamp({ accountId, summary, name }: { accountId?: string; summary: MessageSummary | undefined; name?: string | undefined }) {
+  const { t } = useTranslation();
+  const state = summary?.waiting ? t('linepad.messagesWaiting', { count: summary.newMessages }) : t('linepad.noMessages');
+  return (
+    <span className={summary?.waiting ? 'mwi-lamp on' : 'mwi-lamp'} data-testid="mwi-lamp" data-account={accountId} data-waiting={summary?.waiting ?? false} role="status">
+      {name === undefined ? state : t('linepad.mailboxOf', { account: name, state })}
+    </span>
   );
 }
